@@ -1,0 +1,108 @@
+/**
+ * The N-API addon — native/addon/*.c, built by node-gyp at `npm install`.
+ *
+ * Only thread-safe, process-local helpers that Node lacks (docs/design.md §2):
+ * openat2 with RESOLVE_*, fstatfs magic checks, sealed memfds, pidfds,
+ * SCM_RIGHTS fd passing, flock, mkfifoat, bpf() for the cgroup v2 device filter.
+ * It never exports unshare, setns, pivot_root, chroot or chdir: Node never
+ * changes its own namespaces.
+ *
+ * Every function throws an Error with `code` set to the errno name (`ENOENT`)
+ * and `syscall` set, like Node's own fs errors, on failure. Every fd it
+ * returns is O_CLOEXEC.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export interface RecvResult {
+  /** the message; an empty buffer with `eof` true when the peer closed */
+  data: Buffer;
+  fds: number[];
+  eof: boolean;
+}
+
+export interface WaitResult {
+  /** exit status when the process exited, else null */
+  code: number | null;
+  /** signal number when it was killed, else null */
+  signal: number | null;
+}
+
+export interface Addon {
+  /** openat2(2); `resolve` is a RESOLVE_* mask. O_CLOEXEC is always added. */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** fstatfs(2) f_type of an fd */
+  fstatfsType(fd: number): number;
+  /** a memfd holding a copy of `path`, sealed against every change (CVE-2019-5736) */
+  sealedCopy(path: string, name: string): number;
+  /** memfd holding `data`, sealed */
+  sealedData(data: Buffer, name: string): number;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** true once the process behind the pidfd has exited (poll, no wait) */
+  pidfdExited(pidfd: number, timeoutMs: number): boolean;
+  /** AF_UNIX SOCK_SEQPACKET pair, both ends O_CLOEXEC, 1 MiB send buffers */
+  socketpair(): [number, number];
+  /** one sendmsg; `fds` go as one SCM_RIGHTS cmsg */
+  sendmsg(fd: number, data: Buffer, fds: number[]): void;
+  /** one recvmsg with a poll timeout (-1: none); throws ETIMEDOUT on timeout */
+  recvmsg(fd: number, maxlen: number, timeoutMs: number): RecvResult;
+  /** connect an AF_UNIX stream socket to `path` (console and seccomp listeners) */
+  connectUnix(path: string): number;
+  /** flock(2) */
+  flock(fd: number, op: number): void;
+  /** mkfifoat(2) */
+  mkfifoat(dirfd: number, path: string, mode: number): void;
+  /** clear (false) or set (true) FD_CLOEXEC */
+  setCloexec(fd: number, on: boolean): void;
+  close(fd: number): void;
+  /** waitid(P_PID) without WNOHANG on the libuv pool; resolves with the exit */
+  waitAsync(pid: number): Promise<WaitResult>;
+  /** waitid(P_PID, WNOHANG|WEXITED); null when still running */
+  waitNoHang(pid: number): WaitResult | null;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1) */
+  setChildSubreaper(): void;
+  /** TIOCSWINSZ on a tty fd */
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte insns) */
+  bpfLoadDeviceProgram(insns: Buffer, license: string): number;
+  /** BPF_PROG_ATTACH with BPF_CGROUP_DEVICE to a cgroup dir fd */
+  bpfAttachDevice(progFd: number, cgroupFd: number, flags: number): void;
+}
+
+let cached: Addon | undefined;
+
+/** Loaded lazily: `state`, `list` and friends should not pay for it unless they need it. */
+export function addon(): Addon {
+  if (!cached) {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const require = createRequire(import.meta.url);
+    cached = require(join(here, '..', '..', 'native', 'addon', 'build', 'Release', 'joey_addon.node')) as Addon;
+  }
+  return cached;
+}
+
+// Constants from <linux/openat2.h>, <fcntl.h>, <sys/file.h>.
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_TRUNC = 0o1000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_PATH = 0o10000000;
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+export const CGROUP2_SUPER_MAGIC = 0x63677270;
+export const CGROUP_SUPER_MAGIC = 0x27e0eb;
+export const TMPFS_MAGIC = 0x01021994;
+export const PROC_SUPER_MAGIC = 0x9fa0;
