@@ -268,7 +268,7 @@ interface Profile {
 }
 
 function parseAction(name: unknown, errnoRet: unknown, path: string, errnoPath: string): Action {
-  const kind = typeof name === 'string' ? ACTIONS[name] : undefined;
+  const kind = typeof name === 'string' && Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
   if (kind === undefined) throw new SpecError(path, `unknown action ${JSON.stringify(name)}`, SPEC_REF);
   let data = 0;
   if (errnoRet !== undefined && errnoRet !== null) {
@@ -426,8 +426,9 @@ function withFilter<T>(
   const lib = loadLibseccomp();
   const native = lib.archNative();
   const archTokens = [native];
+  const tokenOf = (name: string) => lib.archResolveName(name.slice('SCMP_ARCH_'.length).toLowerCase());
   for (const a of profile.arches) {
-    const token = lib.archResolveName(a.name.slice('SCMP_ARCH_'.length).toLowerCase());
+    const token = tokenOf(a.name);
     if (token === 0) {
       throw new UnsupportedError(`seccomp: ${a.jsonPath}: ${a.name} is not supported by libseccomp ${lib.version()}`, {
         jsonPath: a.jsonPath, specRef: SPEC_REF,
@@ -454,7 +455,7 @@ function withFilter<T>(
     for (const token of archTokens.slice(1)) {
       const rc = lib.archAdd(ctx, token);
       if (rc < 0 && rc !== -osConstants.errno.EEXIST) {
-        const a = profile.arches.find((x) => lib.archResolveName(x.name.slice(10).toLowerCase()) === token);
+        const a = profile.arches.find((x) => tokenOf(x.name) === token);
         check(rc, `architecture ${a?.name}`, a?.jsonPath ?? `${prefix}.architectures`);
       }
     }
@@ -651,9 +652,9 @@ export function compileSeccomp(seccomp: LinuxSeccompLike, jsonPathPrefix = 'linu
  * header naming the flags, the skipped syscalls and the -ENOSYS stub that
  * compileSeccomp prepends.
  */
-export function renderSeccomp(seccomp: LinuxSeccompLike): string {
+export function renderSeccomp(seccomp: LinuxSeccompLike, jsonPathPrefix = 'linux.seccomp'): string {
   // Without the binary tree: the same decisions, listed one syscall at a time.
-  return withFilter(seccomp, 'linux.seccomp', false, (b, profile) => {
+  return withFilter(seccomp, jsonPathPrefix, false, (b, profile) => {
     const pfc = exportToBuffer(b.lib, 'pfc', (fd) => b.lib.exportPfc(b.ctx, fd)).toString('utf8');
     const stub = enosysStub(b.lib, b.archTokens, seccomp, profile);
     const head = [

@@ -263,6 +263,9 @@ describe('bad configs give one-line SpecErrors with the JSON path', () => {
     ['unknown action',
       base({ syscalls: [mkdir({}), mkdir({}), mkdir({}), mkdir({ action: 'SCMP_ACT_FOO' })] }),
       'linux.seccomp.syscalls[3].action: unknown action "SCMP_ACT_FOO" (config-linux.md#seccomp)'],
+    ['an action named like an Object.prototype member',
+      base({ syscalls: [mkdir({ action: 'constructor' })] }),
+      'linux.seccomp.syscalls[0].action: unknown action "constructor" (config-linux.md#seccomp)'],
     ['unknown default action',
       { defaultAction: 'SCMP_ACT_NOPE' },
       'linux.seccomp.defaultAction: unknown action "SCMP_ACT_NOPE" (config-linux.md#seccomp)'],
@@ -317,6 +320,18 @@ describe('bad configs give one-line SpecErrors with the JSON path', () => {
   test('the JSON path prefix is the caller\'s', () => {
     expect(() => compileSeccomp({ defaultAction: 'SCMP_ACT_FOO' }, 'process.seccomp'))
       .toThrow('process.seccomp.defaultAction: unknown action "SCMP_ACT_FOO" (config-linux.md#seccomp)');
+  });
+});
+
+// libseccomp 2.6 added LoongArch; on 2.5 the spec name is valid but unsupported.
+describe.runIf(/^2\.5\./.test(loadLibseccomp().version()))('architectures newer than libseccomp 2.5', () => {
+  test('a spec architecture libseccomp cannot resolve is an UnsupportedError, not a SpecError', () => {
+    let err: unknown;
+    try { compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_LOONGARCH64'] }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as Error).message).toBe(
+      `seccomp: linux.seccomp.architectures[0]: SCMP_ARCH_LOONGARCH64 is not supported by libseccomp ${loadLibseccomp().version()}`,
+    );
   });
 });
 
