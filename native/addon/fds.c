@@ -1,0 +1,128 @@
+/* fds.c — small fd operations Node lacks: flock(2), mkfifoat(3), FD_CLOEXEC,
+ * close(2), and the poll(2) helper the other files share.
+ *
+ * flock locks belong to the open file description, so two open()s of the same
+ * file conflict even inside one process: that is what makes the per-container
+ * state lock work between joey's own concurrent calls (docs/design.md §6).
+ * mkfifoat makes `exec.fifo`, on which the init blocks until `start`.
+ * See flock(2), mkfifoat(3), fcntl(2) F_GETFD/F_SETFD, close(2), poll(2). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addon.h"
+
+static int64_t
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+poll_in (int fd, int timeout_ms, short *revents)
+{
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ms () + timeout_ms;
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int left = -1;
+      if (deadline >= 0)
+        {
+          int64_t d = deadline - now_ms ();
+          left = d < 0 ? 0 : (int) d;
+        }
+      int r = poll (&p, 1, left);
+      if (r < 0 && errno == EINTR)
+        continue;
+      *revents = r > 0 ? p.revents : 0;
+      return r;
+    }
+}
+
+/* flock(fd, op); blocks the JS thread unless op has LOCK_NB */
+static napi_value
+js_flock (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2];
+  int fd;
+  int64_t op;
+  if (!get_args (env, info, 2, argv) || !arg_fd (env, argv[0], "fd", &fd)
+      || !arg_int (env, argv[1], "op", 0, LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN, &op))
+    return NULL;
+  int r;
+  do
+    r = flock (fd, (int) op);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return throw_errno (env, errno, "flock");
+  return make_undefined (env);
+}
+
+/* mkfifoat(dirfd, path, mode) */
+static napi_value
+js_mkfifoat (napi_env env, napi_callback_info info)
+{
+  napi_value argv[3];
+  int dirfd;
+  int64_t mode;
+  cleanup_free char *path = NULL;
+  if (!get_args (env, info, 3, argv) || !arg_dirfd (env, argv[0], "dirfd", &dirfd)
+      || !arg_string (env, argv[1], "path", &path)
+      || !arg_int (env, argv[2], "mode", 0, 07777, &mode))
+    return NULL;
+  if (mkfifoat (dirfd, path, (mode_t) mode) < 0)
+    return throw_errno (env, errno, "mkfifoat");
+  return make_undefined (env);
+}
+
+/* setCloexec(fd, on): clear it on the few fds a child must inherit */
+static napi_value
+js_set_cloexec (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2];
+  int fd;
+  bool on;
+  if (!get_args (env, info, 2, argv) || !arg_fd (env, argv[0], "fd", &fd)
+      || !arg_bool (env, argv[1], "on", &on))
+    return NULL;
+  int flags = fcntl (fd, F_GETFD);
+  if (flags < 0)
+    return throw_errno (env, errno, "fcntl(F_GETFD)");
+  flags = on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+  if (fcntl (fd, F_SETFD, flags) < 0)
+    return throw_errno (env, errno, "fcntl(F_SETFD)");
+  return make_undefined (env);
+}
+
+/* close(fd) */
+static napi_value
+js_close (napi_env env, napi_callback_info info)
+{
+  napi_value argv[1];
+  int fd;
+  if (!get_args (env, info, 1, argv) || !arg_fd (env, argv[0], "fd", &fd))
+    return NULL;
+  /* WHY: on Linux the fd is gone even when close reports EINTR; retrying
+   * could close an fd another thread just opened, so EINTR counts as done. */
+  if (close (fd) < 0 && errno != EINTR)
+    return throw_errno (env, errno, "close");
+  return make_undefined (env);
+}
+
+napi_status
+register_fds (napi_env env, napi_value exports)
+{
+  napi_property_descriptor props[] = {
+    EXPORT ("flock", js_flock),
+    EXPORT ("mkfifoat", js_mkfifoat),
+    EXPORT ("setCloexec", js_set_cloexec),
+    EXPORT ("close", js_close),
+  };
+  return REGISTER (env, exports, props);
+}
