@@ -1,0 +1,144 @@
+/* namespaces.c — stage 1: join or create namespaces, then fork PID 1.
+ * runtime-spec: config-linux.md#namespaces, #user-namespace-mappings,
+ * config.md#hostname, config.md#domainname
+ * Kernel: namespaces(7), setns(2), unshare(2), clone(2), user_namespaces(7),
+ * pid_namespaces(7), proc(5) oom_score_adj */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int
+op_set_dumpable (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  if (prctl (PR_SET_DUMPABLE, op_u64 (op, F_VALUE, 0), 0, 0, 0) < 0)
+    return joey_error (err, errno, "prctl PR_SET_DUMPABLE");
+  return 0;
+}
+
+int
+op_oom_score_adj (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  /* Written in stage 1, before any new user namespace: lowering the score
+   * needs CAP_SYS_RESOURCE in the initial user namespace (runc does the same
+   * in nsexec). /proc here is still the host's, which we trust. */
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%lld", (long long) (int64_t) op_u64 (op, F_VALUE, 0));
+  cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return joey_error (err, errno, "open `/proc/self/oom_score_adj`");
+  if (write (fd, buf, len) != len)
+    return joey_error (err, errno, "write %s to `/proc/self/oom_score_adj`", buf);
+  return 0;
+}
+
+int
+op_join_namespace (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  const char *path = op_str (op, F_PATH);
+  int nstype = (int) op_u64 (op, F_NSTYPE, 0);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return joey_error (err, errno, "open namespace `%s`", path);
+  /* setns checks that the fd is a namespace of exactly this type (EINVAL
+   * otherwise), which is the type check config-linux.md asks for. */
+  if (setns (fd, nstype) < 0)
+    {
+      if (errno == EINVAL)
+        return joey_error (err, errno, "setns `%s`: not a namespace of the configured type", path);
+      return joey_error (err, errno, "setns `%s`", path);
+    }
+  return 0;
+}
+
+int
+op_unshare (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  int flags = (int) op_u64 (op, F_FLAGS, 0);
+  if (unshare (flags) < 0)
+    return joey_error (err, errno, "unshare(0x%x)", flags);
+  return 0;
+}
+
+/* After unshare(CLONE_NEWUSER) we have no mapping yet: ask the runtime to
+ * write /proc/<pid>/{setgroups,uid_map,gid_map} from outside (a process
+ * cannot map ids it does not hold in the parent namespace), then become root
+ * of the new namespace. Dumpable must be on while the runtime writes our
+ * /proc files (runc's nsexec does the same dance). */
+int
+op_sync_idmap (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  uint32_t pid = (uint32_t) getpid ();
+  if (sync_send (ctx, MSG_USERMAP_PLS, &pid, sizeof pid, NULL, 0, err) < 0)
+    return -1;
+  if (sync_expect (ctx, MSG_USERMAP_ACK, err) < 0)
+    return -1;
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (setresgid (0, 0, 0) < 0)
+    return joey_error (err, errno, "setresgid to root in the user namespace");
+  if (setresuid (0, 0, 0) < 0)
+    return joey_error (err, errno, "setresuid to root in the user namespace");
+  return 0;
+}
+
+/* The only way into a new pid namespace is a new process. CLONE_PARENT makes
+ * stage 2 a child of the runtime (and, once the runtime exits, of the
+ * caller's subreaper: containerd-shim or conmon), exactly where runc's
+ * runc:[2:INIT] ends up. Returns 1 in stage 1 (main exits), 0 in stage 2. */
+int
+op_fork_init (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  pid_t pid = (pid_t) syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+  if (pid < 0)
+    return joey_error (err, errno, "clone(CLONE_PARENT)");
+  if (pid == 0)
+    {
+      ctx->stage = 2;
+      prctl (PR_SET_NAME, "joey:[2:INIT]", 0, 0, 0);
+      return 0;
+    }
+  uint32_t p = (uint32_t) pid;
+  if (sync_send (ctx, MSG_PID, &p, sizeof p, NULL, 0, err) < 0)
+    {
+      kill (pid, SIGKILL);
+      return -1;
+    }
+  return 1;
+}
+
+int
+op_setsid (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  if (setsid () < 0)
+    return joey_error (err, errno, "setsid");
+  return 0;
+}
+
+int
+op_sethostname (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  const char *name = op_str (op, F_NAME);
+  if (sethostname (name, strlen (name)) < 0)
+    return joey_error (err, errno, "sethostname `%s`", name);
+  return 0;
+}
+
+int
+op_setdomainname (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  const char *name = op_str (op, F_NAME);
+  if (setdomainname (name, strlen (name)) < 0)
+    return joey_error (err, errno, "setdomainname `%s`", name);
+  return 0;
+}

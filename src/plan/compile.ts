@@ -1,0 +1,232 @@
+/**
+ * compile(spec) → Plan: what runc does between specconv and
+ * standard_init_linux.go, as data (docs/design.md §3, style.md §5).
+ *
+ * Pure: no I/O. What it needs from the host (cgroup layout, the container's
+ * cgroup dirs, whether a bind source is a file) comes in `opts.host`, and the
+ * seccomp filter comes in compiled. The order of the ops is the order the C
+ * init runs them; test/unit/plan/ checks the invariants (pivot before masks,
+ * seccomp placement, close_range after the last open, chdir then getcwd check).
+ */
+import type { Process, Spec } from '../spec/types.js';
+import type { CompiledSeccomp } from '../linux/seccomp.js';
+import { UnsupportedError } from '../errors.js';
+import { namespaceOps } from '../linux/namespaces.js';
+import { mountOps, rootPropagation } from '../linux/mounts.js';
+import { deviceOps, needsDevSetup } from '../linux/devices.js';
+import { maskedPathOps, readonlyPathOps } from '../linux/masked-paths.js';
+import { credentialOps, lateSecurityOps } from '../linux/capabilities.js';
+import { cpuListMask, hostnameOps, personalityOps, rlimitOps, schedulingOps, sysctlOps } from '../linux/process-attrs.js';
+import { NAMESPACES } from '../linux/flags.js';
+import { initOp, runtimeOp } from './op.js';
+import type { InitOp, Op, Plan } from './ops.js';
+import type { HostInfo } from './host.js';
+
+export interface CgroupPlan {
+  /** directories the runtime will create */
+  dirs: string[];
+  /** resource writes, already mapped for the host's driver */
+  writes: { file: string; value: string; from: string }[];
+}
+
+export interface CompileOptions {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  /** <root>/<id> */
+  stateDir: string;
+  host: HostInfo;
+  noPivot?: boolean;
+  consoleSocket?: string;
+  preserveFds?: number;
+  seccomp?: CompiledSeccomp;
+  cgroup?: CgroupPlan;
+}
+
+const HOOK_SPEC = 'config.md#posix-platform-hooks';
+
+function hasHooks(spec: Spec, names: string[]): boolean {
+  const hooks = (spec.hooks ?? {}) as Record<string, unknown[] | undefined>;
+  return names.some((n) => (hooks[n]?.length ?? 0) > 0);
+}
+
+function runtimeHookOps(spec: Spec, name: string, when: string): Op[] {
+  const hooks = ((spec.hooks ?? {}) as Record<string, { path: string }[] | undefined>)[name] ?? [];
+  return hooks.map((h, i) => runtimeOp('hook', `${name}: ${h.path} (${when})`, `hooks.${name}[${i}]`, HOOK_SPEC));
+}
+
+/** createContainer / startContainer hooks, run by the init inside the container. */
+function initHookOps(spec: Spec, name: 'createContainer' | 'startContainer'): InitOp[] {
+  const hooks = spec.hooks?.[name] ?? [];
+  return hooks.map((h, i) =>
+    initOp('init', 'hook', { path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `hooks.${name}[${i}]`, HOOK_SPEC),
+  );
+}
+
+function processOps(process: Process, seccomp: CompiledSeccomp | undefined, purpose: 'create' | 'exec'): InitOp[] {
+  const ops: InitOp[] = [];
+  ops.push(...rlimitOps(process));
+  if (process.user.umask !== undefined) {
+    ops.push(initOp('init', 'umask', { value: process.user.umask }, 'process.user.umask', 'config.md#posix-process'));
+  }
+  if (process.apparmorProfile) {
+    ops.push(initOp('init', 'set-label', { path: 'apparmor/exec', data: `exec ${process.apparmorProfile}` }, 'process.apparmorProfile', 'config.md#linux-process'));
+  }
+  if (process.selinuxLabel) {
+    ops.push(initOp('init', 'set-label', { path: 'exec', data: process.selinuxLabel }, 'process.selinuxLabel', 'config.md#linux-process'));
+  }
+  ops.push(...schedulingOps(process));
+  if (process.execCPUAffinity?.initial) {
+    ops.push(initOp('init', 'set-cpu-affinity', { cpus: cpuListMask(process.execCPUAffinity.initial) }, 'process.execCPUAffinity.initial', 'config.md#linux-process'));
+  }
+  ops.push(...credentialOps(process, seccomp));
+  ops.push(
+    initOp('init', 'chdir', { path: process.cwd }, 'process.cwd', 'config.md#process'),
+    initOp('init', 'verify-cwd', {}, 'process.cwd', 'config.md#process', {
+      security: 'CVE-2024-21626',
+      why: 'getcwd() must name a path inside the container, not "(unreachable)/…"',
+    }),
+    initOp('init', 'lookup-exec', { path: process.args[0]!, env: process.env ?? [] }, 'process.args[0]', 'config.md#process', {
+      why: 'a missing executable is a create-time error, as in runc',
+    }),
+  );
+  void purpose;
+  return ops;
+}
+
+function finalOps(spec: Spec, process: Process, seccomp: CompiledSeccomp | undefined, opts: { preserveFds: number; create: boolean }): InitOp[] {
+  const ops: InitOp[] = [
+    initOp('init', 'close-fds', { value: 3 + opts.preserveFds }, '', 'runtime.md#create', {
+      security: 'CVE-2024-21626',
+      why: `close_range(${3 + opts.preserveFds}, ~0U, CLOSE_RANGE_CLOEXEC): only stdio and preserved fds reach the process`,
+    }),
+    ...lateSecurityOps(process, seccomp),
+    initOp('init', 'ready', {}, '', 'runtime.md#create', { why: 'the runtime writes the pid file and state, then exits' }),
+  ];
+  if (opts.create) {
+    ops.push(initOp('init', 'wait-start', {}, '', 'runtime.md#start', { why: 'block on open(exec.fifo, O_WRONLY) until `joey start`' }));
+    ops.push(...initHookOps(spec, 'startContainer'));
+  }
+  if (process.execCPUAffinity?.final) {
+    ops.push(initOp('init', 'set-cpu-affinity', { cpus: cpuListMask(process.execCPUAffinity.final) }, 'process.execCPUAffinity.final', 'config.md#linux-process'));
+  }
+  ops.push(initOp('init', 'exec', { args: process.args, env: process.env ?? [] }, 'process.args', 'config.md#process'));
+  return ops;
+}
+
+export function compile(spec: Spec, opts: CompileOptions): Plan {
+  const process = spec.process;
+  if (!process) throw new UnsupportedError('process: required to create a container (config.md#process)');
+  const ns = namespaceOps(spec.linux?.namespaces);
+  if (!ns.present.has('mount')) {
+    throw new UnsupportedError('linux.namespaces: a mount namespace is required to set up the rootfs (config-linux.md#namespaces)');
+  }
+  const userns = ns.created.has('user') || ns.present.has('user');
+  const ops: Op[] = [];
+
+  ops.push(runtimeOp('validate', 'config.json against runtime-spec', '', 'runtime.md#create'));
+  ops.push(runtimeOp('lock-state', `${opts.stateDir} (flock), state "creating"`, '', 'runtime.md#state'));
+  for (const dir of opts.cgroup?.dirs ?? []) ops.push(runtimeOp('cgroup-create', `mkdir ${dir}`, 'linux.cgroupsPath', 'config-linux.md#cgroups-path'));
+  for (const w of opts.cgroup?.writes ?? []) ops.push(runtimeOp('cgroup-write', `${w.file} = ${JSON.stringify(w.value)}`, w.from, 'config-linux.md#control-groups', { security: 'cgroup path traversal (runc#4103)' }));
+  ops.push(runtimeOp('spawn-init', 'joey-init from a sealed memfd copy; it blocks reading the plan', '', 'runtime.md#create', { security: 'CVE-2019-5736' }));
+  if (opts.cgroup) ops.push(runtimeOp('cgroup-join', 'write the init pid to cgroup.procs before it runs any op', 'linux.cgroupsPath', 'config-linux.md#control-groups'));
+
+  // stage 1
+  ops.push(initOp('init-child', 'open-exec-fifo', { path: `${opts.stateDir}/exec.fifo` }, '', 'runtime.md#start', { why: 'an O_PATH handle that survives pivot_root' }));
+  if (process.terminal && opts.consoleSocket) {
+    ops.push(initOp('init-child', 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));
+  }
+  if (process.oomScoreAdj !== undefined) {
+    ops.push(initOp('init-child', 'oom-score-adj', { value: process.oomScoreAdj }, 'process.oomScoreAdj', 'config.md#linux-process', {
+      why: 'before the user namespace: lowering it needs CAP_SYS_RESOURCE on the host',
+    }));
+  }
+  if (userns && ns.created.has('user')) ops.push(runtimeOp('write-idmap', 'uid_map/gid_map of the init, on its request', 'linux.uidMappings', 'config-linux.md#user-namespace-mappings'));
+  ops.push(...ns.ops);
+  ops.push(initOp('init-child', 'fork-init', {}, '', 'config-linux.md#namespaces', { why: 'clone(CLONE_PARENT): stage 2 is PID 1 of a new pid namespace' }));
+
+  // stage 2: the rootfs
+  ops.push(initOp('init', 'setsid', {}, '', 'runtime.md#create'));
+  ops.push(initOp('init', 'set-propagation', { flags: rootPropagation(spec.linux?.rootfsPropagation) }, 'linux.rootfsPropagation', 'config-linux.md#rootfs-mount-propagation', {
+    why: 'no mount event may propagate back to the host',
+  }));
+  ops.push(initOp('init', 'bind-rootfs', { path: opts.rootfs, rootfs: opts.rootfs }, 'root.path', 'config.md#root'));
+  ops.push(...mountOps(spec.mounts, { bundle: opts.bundle, host: opts.host, cgroupns: ns.created.has('cgroup') }));
+  if (needsDevSetup(spec.mounts)) {
+    const devpts = (spec.mounts ?? []).some((m) => m.destination === '/dev/pts' && m.type === 'devpts');
+    ops.push(...deviceOps(spec.linux?.devices, { userns, devpts }));
+  }
+  if (hasHooks(spec, ['prestart', 'createRuntime', 'createContainer', 'startContainer'])) {
+    ops.push(initOp('init', 'sync-hooks', {}, 'hooks', HOOK_SPEC, { why: 'the runtime runs prestart and createRuntime hooks in its namespaces, and sends the state' }));
+    ops.push(...runtimeHookOps(spec, 'prestart', 'at sync-hooks, runtime namespaces'), ...runtimeHookOps(spec, 'createRuntime', 'at sync-hooks, runtime namespaces'));
+  }
+  ops.push(...initHookOps(spec, 'createContainer'));
+  ops.push(
+    opts.noPivot
+      ? initOp('init', 'move-root', { rootfs: opts.rootfs }, 'root.path', 'config.md#root', { security: 'chroot escape (security.md row 17)', why: '--no-pivot: MS_MOVE + chroot, escapable; only for ramfs roots' })
+      : initOp('init', 'pivot-root', { rootfs: opts.rootfs }, 'root.path', 'config.md#root', { why: 'pivot_root(".", "."), then detach the old root' }),
+  );
+  if (process.terminal) {
+    ops.push(initOp('init', 'console-setup', { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 }, 'process.terminal', 'config.md#process', { security: 'CVE-2025-52565' }));
+  }
+  ops.push(...readonlyPathOps(spec.linux?.readonlyPaths), ...maskedPathOps(spec.linux?.maskedPaths));
+  if (spec.root?.readonly) ops.push(initOp('init', 'remount-root-ro', {}, 'root.readonly', 'config.md#root'));
+  ops.push(...hostnameOps(spec), ...sysctlOps(spec.linux?.sysctl), ...personalityOps(spec));
+
+  // stage 2: the process
+  ops.push(...processOps(process, opts.seccomp, 'create'));
+  ops.push(...finalOps(spec, process, opts.seccomp, { preserveFds: opts.preserveFds ?? 0, create: true }));
+  ops.push(runtimeOp('write-state', `pid file and ${opts.stateDir}/state.json: "created"`, '', 'runtime.md#state'));
+  ops.push(...runtimeHookOps(spec, 'poststart', 'after start'), ...runtimeHookOps(spec, 'poststop', 'after delete'));
+
+  return {
+    containerId: opts.id,
+    ociVersion: spec.ociVersion,
+    bundle: opts.bundle,
+    rootfs: opts.rootfs,
+    purpose: 'create',
+    ops,
+    warnings: [],
+  };
+}
+
+export interface ExecOptions {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  /** the container init's pid on the host */
+  initPid: number;
+  consoleSocket?: string;
+  preserveFds?: number;
+  seccomp?: CompiledSeccomp;
+}
+
+/**
+ * `joey exec`: a second plan that joins every namespace the container has,
+ * through /proc/<init>/ns/*, then runs `process` with its own credentials
+ * (runc's setns_init_linux.go).
+ */
+export function compileExec(spec: Spec, process: Process, opts: ExecOptions): Plan {
+  const ops: Op[] = [];
+  ops.push(runtimeOp('spawn-init', 'joey-init from a sealed memfd copy', '', 'runtime.md', { security: 'CVE-2019-5736' }));
+  ops.push(runtimeOp('cgroup-join', 'the container\'s cgroup', 'linux.cgroupsPath', 'config-linux.md#control-groups'));
+  if (process.terminal && opts.consoleSocket) {
+    ops.push(initOp('init-child', 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));
+  }
+  const types = new Set<string>((spec.linux?.namespaces ?? []).map((n) => n.type));
+  // user first, mount last: the same order as create.
+  const order = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+  for (const type of order) {
+    if (!types.has(type)) continue;
+    const { flag, proc } = NAMESPACES[type]!;
+    ops.push(initOp('init-child', 'join-namespace', { nstype: flag, path: `/proc/${opts.initPid}/ns/${proc}` }, 'linux.namespaces', 'config-linux.md#namespaces'));
+  }
+  ops.push(initOp('init-child', 'fork-init', {}, '', 'config-linux.md#namespaces', { why: 'joining a pid namespace applies to children only' }));
+  if (process.terminal) {
+    ops.push(initOp('init', 'setsid', {}, '', 'runtime.md'));
+    ops.push(initOp('init', 'console-setup', { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 }, 'process.terminal', 'config.md#process', { security: 'CVE-2025-52565' }));
+  }
+  ops.push(...processOps(process, opts.seccomp, 'exec'));
+  ops.push(...finalOps(spec, process, opts.seccomp, { preserveFds: opts.preserveFds ?? 0, create: false }));
+  return { containerId: opts.id, ociVersion: spec.ociVersion, bundle: opts.bundle, rootfs: opts.rootfs, purpose: 'exec', ops, warnings: [] };
+}
