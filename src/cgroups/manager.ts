@@ -1,0 +1,676 @@
+/**
+ * The cgroup manager: create, apply, join, freeze, kill, stats, destroy — v2 and v1 drivers.
+ *
+ * Spec: runtime-spec config-linux.md#control-groups, #cgroups-path. Kernel: cgroups(7),
+ * Documentation/admin-guide/cgroup-v2.rst (cgroup.procs, cgroup.subtree_control,
+ * cgroup.freeze, cgroup.events, cgroup.kill), cgroup-v1/{freezer-subsystem,cpusets,devices}.rst,
+ * bpf(2) (BPF_PROG_ATTACH, BPF_CGROUP_DEVICE).
+ *
+ * Driver selection is runc's: the v2 driver when /sys/fs/cgroup is cgroup2; otherwise the v1
+ * driver, which on a hybrid host also places the process in the unified hierarchy at the same
+ * path (runc's "" path) and uses it for what v1 lacks there (hugetlb on this host, freeze).
+ * All I/O goes through cgroupfs.ts (openat2 beneath verified mounts).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { CgroupError } from '../errors.js';
+import { addon, O_DIRECTORY, O_RDONLY } from '../native/addon.js';
+import {
+  CGROUP2_SUPER_MAGIC,
+  CGROUP_SUPER_MAGIC,
+  childDirs,
+  dirPath,
+  exists,
+  mkdirIn,
+  openBeneath,
+  readFile,
+  rmdirIn,
+  writeFile,
+  type CgroupDir,
+} from './cgroupfs.js';
+import { compileDeviceProgram, deviceRulesToV1Writes, DEVICE_PROGRAM_LICENSE, normalizeDeviceRules } from './devices.js';
+import { describeLayout, detectLayout, parseProcCgroup, type Layout } from './layout.js';
+import { cleanComponents, parseCgroupsPath, placeIn, type CgroupsPath } from './path.js';
+import { hugePageSizeName, resourcesToWrites, type CgroupWrite, type LinuxResources, type WriteOptions } from './resources.js';
+
+export interface ApplyOptions {
+  /** `joey update`: zeros mean "leave unchanged" (memory.limit, cpu.shares/quota/period, blockIO.weight) */
+  update?: boolean;
+}
+
+export interface CgroupManager {
+  readonly driver: 'v1' | 'v2';
+  readonly layout: Layout;
+  /** controller → directory (v1), and '' → the unified directory (v2, or hybrid) */
+  readonly paths: Record<string, string>;
+  /** rootless: what could not be enforced (missing controllers, no permission) */
+  readonly warnings: string[];
+  create(): void;
+  apply(resources: LinuxResources | undefined, opts?: ApplyOptions): void;
+  join(pid: number): void;
+  freeze(): void;
+  thaw(): void;
+  frozen(): boolean;
+  kill(signal: number): void;
+  pids(): number[];
+  stats(): CgroupStats;
+  destroy(): void;
+  toJSON(): CgroupManagerState;
+}
+
+export interface CgroupManagerState {
+  driver: 'v1' | 'v2';
+  mode: Layout['mode'];
+  cgroupsPath: string;
+  paths: Record<string, string>;
+  /** directories this manager created, in creation order: the only ones destroy() removes */
+  created: string[];
+}
+
+export interface OpenOptions {
+  id: string;
+  cgroupsPath?: string;
+  layout?: Layout;
+  rootless?: boolean;
+  /** from state.json: the directories a previous `create` made */
+  created?: string[];
+  /** /proc/self/cgroup text, for relative paths (tests) */
+  procSelfCgroup?: string;
+}
+
+/** One mounted hierarchy and the container's directory in it. */
+interface Hierarchy {
+  v2: boolean;
+  /** controllers it carries (v1: from the mount options; v2: cgroup.controllers) */
+  controllers: string[];
+  dir: CgroupDir;
+  /** false when rootless could not create or enter it */
+  usable: boolean;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+function errnoOf(err: unknown): string | undefined {
+  return (err as { errno?: string }).errno ?? (err as NodeJS.ErrnoException).code;
+}
+
+function parseKV(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined) out[k] = v === 'max' ? Number.MAX_SAFE_INTEGER : Number(v);
+  }
+  return out;
+}
+const toNum = (s: string): number => (s.trim() === 'max' ? 0 : Number(s.trim()));
+
+class Manager implements CgroupManager {
+  readonly driver: 'v1' | 'v2';
+  readonly paths: Record<string, string> = {};
+  readonly warnings: string[] = [];
+  private readonly hier: Hierarchy[] = [];
+  private readonly created: string[];
+
+  constructor(
+    readonly layout: Layout,
+    private readonly cgPath: CgroupsPath,
+    private readonly rootless: boolean,
+    created: string[],
+    procSelfCgroup: string | undefined,
+  ) {
+    this.driver = layout.mode === 'v2' ? 'v2' : 'v1';
+    const own = cgPath.absolute ? { v1: {}, v2: null } : parseProcCgroup(procSelfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8'));
+    if (this.driver === 'v1') {
+      const byMount = new Map<string, string[]>();
+      for (const [ctrl, mount] of Object.entries(layout.v1)) byMount.set(mount, [...(byMount.get(mount) ?? []), ctrl]);
+      for (const [mount, ctrls] of byMount) {
+        const ownPath = ctrls.map((c) => (own.v1 as Record<string, string>)[c]).find((p) => p !== undefined);
+        const dir = { mount, magic: CGROUP_SUPER_MAGIC, rel: placeIn(cgPath, 'v1', ownPath) };
+        this.hier.push({ v2: false, controllers: ctrls, dir, usable: true });
+        for (const c of ctrls) this.paths[c] = dirPath(dir);
+      }
+    }
+    if (layout.v2Root) {
+      const dir = { mount: layout.v2Root, magic: CGROUP2_SUPER_MAGIC, rel: placeIn(cgPath, 'v2', own.v2) };
+      this.hier.push({ v2: true, controllers: layout.v2Controllers, dir, usable: true });
+      this.paths[''] = dirPath(dir);
+    }
+    this.created = created.map((p) => this.checkCreated(p));
+  }
+
+  /** A `created` entry from state.json must be this container's directory or one of its ancestors on its path. */
+  private checkCreated(abs: string): string {
+    for (const h of this.hier) {
+      if (!abs.startsWith(`${h.dir.mount}/`)) continue;
+      const rel = cleanComponents(abs.slice(h.dir.mount.length + 1), 'state.cgroup.created').join('/');
+      if (rel && (h.dir.rel === rel || h.dir.rel.startsWith(`${rel}/`))) return `${h.dir.mount}/${rel}`;
+    }
+    throw new CgroupError(`state: \`${abs}\` is not on this container's cgroup path`);
+  }
+
+  private get v2(): Hierarchy | undefined {
+    return this.hier.find((h) => h.v2 && h.usable);
+  }
+  private v1For(ctrl: string): Hierarchy | undefined {
+    return this.hier.find((h) => !h.v2 && h.usable && h.controllers.includes(ctrl));
+  }
+
+  create(): void {
+    for (const h of this.hier) {
+      try {
+        this.ensure(h);
+      } catch (err) {
+        if (this.rootless && ['EACCES', 'EPERM', 'EROFS'].includes(errnoOf(err) ?? '')) {
+          h.usable = false;
+          this.warnings.push(`rootless: cannot use \`${dirPath(h.dir)}\`: ${(err as Error).message}`);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private ensure(h: Hierarchy): void {
+    const comps = h.dir.rel.split('/');
+    const isCpuset = !h.v2 && h.controllers.includes('cpuset');
+    for (let i = 0; i < comps.length; i++) {
+      const parent: CgroupDir = { ...h.dir, rel: comps.slice(0, i).join('/') };
+      if (h.v2) this.enableSubtree(parent);
+      if (mkdirIn(parent, comps[i]!)) this.created.push(`${h.dir.mount}/${comps.slice(0, i + 1).join('/')}`);
+      // a new v1 cpuset starts with no cpus and no mems and refuses tasks: inherit the parent's (runc ensureCpusAndMems)
+      if (isCpuset) {
+        const here: CgroupDir = { ...h.dir, rel: comps.slice(0, i + 1).join('/') };
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+          if (readFile(here, f).trim() === '') writeFile(here, f, readFile(parent, f).trim() || '\n');
+        }
+      }
+    }
+  }
+
+  /** Hand every controller the parent has down to its children; one at a time, failures ignored (runc CreateCgroupPath). */
+  private enableSubtree(d: CgroupDir): void {
+    let avail: string[];
+    try {
+      avail = readFile(d, 'cgroup.controllers').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      return;
+    }
+    const on = new Set(readFile(d, 'cgroup.subtree_control').trim().split(/\s+/));
+    for (const c of avail) {
+      if (on.has(c)) continue;
+      try {
+        writeFile(d, 'cgroup.subtree_control', `+${c}`);
+      } catch {
+        /* a controller the parent cannot delegate (e.g. processes in it) — its limits will fail loudly later */
+      }
+    }
+  }
+
+  /** Where a write goes; undefined when this host has no such controller in that hierarchy. */
+  private dirFor(w: CgroupWrite): CgroupDir | undefined {
+    if (w.driver === 'v2') {
+      const h = this.v2;
+      if (!h) return undefined;
+      return w.controller === '' || h.controllers.includes(w.controller) ? h.dir : undefined;
+    }
+    return this.v1For(w.controller)?.dir;
+  }
+
+  private missing(w: { from: string; controller: string }): void {
+    const section = w.from.split(/[.[]/).slice(0, 3).join('.');
+    const msg = `${section}: the ${w.controller} controller is not available on this host (${describeLayout(this.layout)})`;
+    if (this.rootless) {
+      if (!this.warnings.includes(msg)) this.warnings.push(msg);
+      return;
+    }
+    throw new CgroupError(msg, { jsonPath: section, specRef: 'config-linux.md#control-groups' });
+  }
+
+  private writeOptions(r: LinuxResources, opts: ApplyOptions): WriteOptions {
+    const o: WriteOptions = { update: opts.update === true, v2Controllers: this.layout.v2Controllers };
+    if (this.driver === 'v1' && this.layout.v2Root) {
+      o.hybridV2 = this.layout.v2Controllers.filter((c) => !(c in this.layout.v1));
+    }
+    if (r.hugepageLimits?.length) o.hugePageSizes = hostHugePageSizes();
+    const blk = this.v1For('blkio');
+    if (this.driver === 'v1' && blk && r.blockIO && !exists(blk.dir, 'blkio.weight') && exists(blk.dir, 'blkio.bfq.weight')) o.v1BlkioBfq = true;
+    const v2 = this.v2;
+    if (this.driver === 'v2' && v2 && r.blockIO && exists(v2.dir, 'io.bfq.weight')) o.v2IoBfq = true;
+    const m = r.memory;
+    const mem = this.driver === 'v1' ? this.v1For('memory') : v2;
+    if (m && mem) {
+      const usage = this.driver === 'v1' ? 'memory.usage_in_bytes' : 'memory.current';
+      if (this.driver === 'v1' && m.limit && m.swap) o.current = { ...o.current, memoryLimit: toNum(readFile(mem.dir, 'memory.limit_in_bytes')) };
+      if (m.checkBeforeUpdate && exists(mem.dir, usage)) o.current = { ...o.current, memoryUsage: toNum(readFile(mem.dir, usage)) };
+    }
+    if (this.driver === 'v2' && v2 && o.update && r.cpu?.period && !r.cpu.quota && exists(v2.dir, 'cpu.max')) {
+      o.current = { ...o.current, cpuMax: readFile(v2.dir, 'cpu.max') };
+    }
+    return o;
+  }
+
+  apply(resources: LinuxResources | undefined, opts: ApplyOptions = {}): void {
+    if (!resources) return;
+    const writes = resourcesToWrites(resources, this.driver, this.writeOptions(resources, opts));
+    if (resources.devices && resources.devices.length > 0) this.applyDevices(resources);
+    const plan: { w: CgroupWrite; dir: CgroupDir }[] = [];
+    for (const w of writes) {
+      const dir = this.dirFor(w);
+      if (!dir) {
+        this.missing(w);
+        continue;
+      }
+      plan.push({ w, dir });
+    }
+    const deferred: { w: CgroupWrite; dir: CgroupDir }[] = [];
+    const run = (p: { w: CgroupWrite; dir: CgroupDir }, last: boolean): void => {
+      try {
+        writeFile(p.dir, p.w.file, p.w.value);
+      } catch (err) {
+        const e = errnoOf(err);
+        if (p.w.optional && e === 'ENOENT') return;
+        if (!last && p.w.retryOnEinval && e === 'EINVAL') {
+          deferred.push(p);
+          return;
+        }
+        throw new CgroupError(`${p.w.from}: ${(err as Error).message}`, { jsonPath: p.w.from, errno: e, cause: err, specRef: 'config-linux.md#control-groups' });
+      }
+    };
+    for (const p of plan) run(p, false);
+    for (const p of deferred) run(p, true);
+  }
+
+  private applyDevices(r: LinuxResources): void {
+    const rules = normalizeDeviceRules(r.devices);
+    const dev = this.v1For('devices');
+    if (dev) {
+      for (const w of deviceRulesToV1Writes(rules)) {
+        try {
+          writeFile(dev.dir, w.file, w.value);
+        } catch (err) {
+          if (this.rootless) {
+            this.warnings.push(`${w.from}: ${(err as Error).message}`);
+            continue;
+          }
+          throw new CgroupError(`${w.from}: ${(err as Error).message}`, { jsonPath: w.from, errno: errnoOf(err), cause: err });
+        }
+      }
+      return;
+    }
+    const v2 = this.v2;
+    if (!v2 || (this.driver === 'v1' && !this.layout.v2Root)) {
+      this.missing({ from: 'linux.resources.devices', controller: 'devices' });
+      return;
+    }
+    // v2 (or a hybrid host without a v1 devices controller): the device hook of the unified directory
+    const prog = compileDeviceProgram(rules);
+    let progFd = -1;
+    const dirFd = openBeneath(v2.dir, undefined, O_RDONLY | O_DIRECTORY);
+    try {
+      progFd = addon().bpfLoadDeviceProgram(prog, DEVICE_PROGRAM_LICENSE);
+      // flags 0: the one program of this cgroup, replaced by the next attach (joey update)
+      addon().bpfAttachDevice(progFd, dirFd, 0);
+    } catch (err) {
+      const msg = `linux.resources.devices: cannot install the device filter on \`${dirPath(v2.dir)}\`: ${(err as Error).message}`;
+      if (this.rootless) this.warnings.push(msg);
+      else throw new CgroupError(msg, { errno: errnoOf(err), cause: err });
+    } finally {
+      if (progFd >= 0) addon().close(progFd);
+      addon().close(dirFd);
+    }
+  }
+
+  join(pid: number): void {
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new CgroupError(`join: invalid pid ${pid}`);
+    for (const h of this.hier) {
+      if (!h.usable) continue;
+      try {
+        writeFile(h.dir, 'cgroup.procs', String(pid));
+      } catch (err) {
+        if (this.rootless) {
+          this.warnings.push((err as Error).message);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private freezer(): Hierarchy | undefined {
+    return this.v1For('freezer');
+  }
+
+  freeze(): void {
+    const fz = this.freezer();
+    const v2 = this.v2;
+    if (!fz && !v2) throw new CgroupError(`freeze: no freezer on this host (${describeLayout(this.layout)})`);
+    try {
+      if (fz) this.freezeV1(fz.dir);
+      if (v2) this.freezeV2(v2.dir);
+    } catch (err) {
+      try {
+        this.thaw();
+      } catch {
+        /* the freeze error is the one to report */
+      }
+      throw err;
+    }
+  }
+
+  /** FREEZING can stall on a task in an uninterruptible sleep: retry, thawing now and then (runc's loop). */
+  private freezeV1(d: CgroupDir): void {
+    for (let i = 0; i < 1000; i++) {
+      if (i % 50 === 49) {
+        writeFile(d, 'freezer.state', 'THAWED');
+        sleepMs(10);
+      }
+      writeFile(d, 'freezer.state', 'FROZEN');
+      if (i % 25 === 24) sleepMs(1);
+      const state = readFile(d, 'freezer.state').trim();
+      if (state === 'FROZEN') return;
+      if (state !== 'FREEZING') throw new CgroupError(`freeze: unexpected freezer.state ${JSON.stringify(state)} in \`${dirPath(d)}\``);
+    }
+    throw new CgroupError(`freeze: \`${dirPath(d)}\` did not freeze`);
+  }
+
+  private freezeV2(d: CgroupDir): void {
+    writeFile(d, 'cgroup.freeze', '1');
+    for (let i = 0; i < 2000; i++) {
+      if (parseKV(readFile(d, 'cgroup.events')).frozen === 1) return;
+      sleepMs(1);
+    }
+    throw new CgroupError(`freeze: \`${dirPath(d)}\` did not report frozen within 2s`);
+  }
+
+  thaw(): void {
+    const fz = this.freezer();
+    const v2 = this.v2;
+    if (!fz && !v2) throw new CgroupError(`thaw: no freezer on this host (${describeLayout(this.layout)})`);
+    if (v2) writeFile(v2.dir, 'cgroup.freeze', '0');
+    if (fz) writeFile(fz.dir, 'freezer.state', 'THAWED');
+  }
+
+  frozen(): boolean {
+    const fz = this.freezer();
+    if (fz) {
+      for (;;) {
+        const s = readFile(fz.dir, 'freezer.state').trim();
+        if (s === 'THAWED') return false;
+        if (s === 'FROZEN') return !exists(fz.dir, 'freezer.self_freezing') || readFile(fz.dir, 'freezer.self_freezing').trim() === '1';
+        sleepMs(1);
+      }
+    }
+    const v2 = this.v2;
+    if (v2 && exists(v2.dir, 'cgroup.freeze')) return readFile(v2.dir, 'cgroup.freeze').trim() === '1';
+    return false;
+  }
+
+  kill(signal: number): void {
+    const v2 = this.v2;
+    if (signal === 9 && v2 && exists(v2.dir, 'cgroup.kill')) {
+      writeFile(v2.dir, 'cgroup.kill', '1');
+      return;
+    }
+    // without cgroup.kill, freeze first so nothing forks between the listing and the signals (runc signalAllProcesses)
+    const canFreeze = signal === 9 && (this.freezer() !== undefined || (v2 !== undefined && exists(v2.dir, 'cgroup.freeze')));
+    if (canFreeze) this.freeze();
+    try {
+      for (const pid of this.pids()) {
+        try {
+          process.kill(pid, signal);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }
+    } finally {
+      if (canFreeze) this.thaw();
+    }
+  }
+
+  /** The hierarchy that lists the container's processes: v2, else pids/freezer/devices/memory. */
+  private primary(): Hierarchy {
+    if (this.driver === 'v2' && this.v2) return this.v2;
+    for (const c of ['pids', 'freezer', 'devices', 'memory', 'cpu']) {
+      const h = this.v1For(c);
+      if (h) return h;
+    }
+    const any = this.hier.find((h) => h.usable);
+    if (!any) throw new CgroupError('no usable cgroup hierarchy');
+    return any;
+  }
+
+  pids(): number[] {
+    const out: number[] = [];
+    const walk = (d: CgroupDir): void => {
+      let text: string;
+      try {
+        text = readFile(d, 'cgroup.procs');
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') return;
+        throw err;
+      }
+      for (const l of text.split('\n')) if (l.trim()) out.push(Number(l));
+      for (const c of childDirs(d)) walk({ ...d, rel: d.rel ? `${d.rel}/${c}` : c });
+    };
+    walk(this.primary().dir);
+    return out;
+  }
+
+  stats(): CgroupStats {
+    return collectStats({
+      v2: this.v2?.dir,
+      v1: (c) => this.v1For(c)?.dir,
+      driver: this.driver,
+      hugePageSizes: safeHugePageSizes(),
+    });
+  }
+
+  destroy(): void {
+    const errors: string[] = [];
+    for (let i = this.created.length - 1; i >= 0; i--) {
+      const abs = this.created[i]!;
+      const h = this.hier.find((x) => abs.startsWith(`${x.dir.mount}/`))!;
+      const rel = abs.slice(h.dir.mount.length + 1);
+      const cut = rel.lastIndexOf('/');
+      const parent: CgroupDir = { ...h.dir, rel: cut < 0 ? '' : rel.slice(0, cut) };
+      const name = rel.slice(cut + 1);
+      let done = false;
+      // a cgroup whose last task just died stays busy for a moment
+      for (let attempt = 0; attempt < 25 && !done; attempt++) {
+        try {
+          rmdirIn(parent, name);
+          done = true;
+        } catch (err) {
+          const e = errnoOf(err);
+          if (e === 'ENOENT') done = true;
+          else if (e === 'EBUSY' && attempt < 24) sleepMs(Math.min(10 * (attempt + 1), 100));
+          else if (e === 'EBUSY' || e === 'ENOTEMPTY') {
+            // a pre-existing sibling's child or a process still inside: leave it, say so
+            errors.push((err as Error).message);
+            break;
+          } else {
+            errors.push((err as Error).message);
+            break;
+          }
+        }
+      }
+      if (done) this.created.splice(i, 1);
+    }
+    if (errors.length) throw new CgroupError(`destroy: ${errors.join('; ')}`);
+  }
+
+  toJSON(): CgroupManagerState {
+    return {
+      driver: this.driver,
+      mode: this.layout.mode,
+      cgroupsPath: `${this.cgPath.absolute ? '/' : ''}${this.cgPath.inner}`,
+      paths: { ...this.paths },
+      created: [...this.created],
+    };
+  }
+}
+
+function hostHugePageSizes(): string[] {
+  return readdirSync('/sys/kernel/mm/hugepages')
+    .map((n) => /^hugepages-(\d+)kB$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => hugePageSizeName(Number(m[1])));
+}
+function safeHugePageSizes(): string[] {
+  try {
+    return hostHugePageSizes();
+  } catch {
+    return [];
+  }
+}
+
+export function openCgroupManager(opts: OpenOptions): CgroupManager {
+  const path = parseCgroupsPath(opts.cgroupsPath, opts.id);
+  const layout = opts.layout ?? detectLayout();
+  return new Manager(layout, path, opts.rootless === true, opts.created ?? [], opts.procSelfCgroup);
+}
+
+// ---- stats: the shape of `runc events --stats` (runc types/events.go) ----
+
+export interface MemoryEntry { limit: number; usage: number; max: number; failcnt: number }
+export interface BlkioEntry { major: number; minor: number; op: string; value: number }
+export interface CgroupStats {
+  cpu: {
+    usage: { total: number; percpu?: number[]; kernel: number; user: number };
+    throttling: { periods: number; throttledPeriods: number; throttledTime: number };
+  };
+  memory: { cache: number; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, number> };
+  pids: { current: number; limit: number };
+  blkio: { ioServiceBytesRecursive: BlkioEntry[]; ioServicedRecursive: BlkioEntry[] };
+  hugetlb: Record<string, { usage: number; max: number; failcnt: number }>;
+}
+
+interface StatSources {
+  driver: 'v1' | 'v2';
+  v2: CgroupDir | undefined;
+  v1: (ctrl: string) => CgroupDir | undefined;
+  hugePageSizes: string[];
+}
+
+function tryRead(d: CgroupDir | undefined, file: string): string | undefined {
+  if (!d) return undefined;
+  try {
+    return readFile(d, file);
+  } catch (err) {
+    if (['ENOENT', 'ENODEV', 'EOPNOTSUPP', 'ENOTSUP'].includes(errnoOf(err) ?? '')) return undefined;
+    throw err;
+  }
+}
+const num = (s: string | undefined): number => (s === undefined ? 0 : toNum(s));
+const USER_HZ_NS = 1e9 / 100; // cpuacct.stat counts USER_HZ ticks
+
+function collectStats(s: StatSources): CgroupStats {
+  const empty = (): MemoryEntry => ({ limit: 0, usage: 0, max: 0, failcnt: 0 });
+  const st: CgroupStats = {
+    cpu: { usage: { total: 0, kernel: 0, user: 0 }, throttling: { periods: 0, throttledPeriods: 0, throttledTime: 0 } },
+    memory: { cache: 0, usage: empty(), swap: empty(), kernel: empty(), kernelTCP: empty(), raw: {} },
+    pids: { current: 0, limit: 0 },
+    blkio: { ioServiceBytesRecursive: [], ioServicedRecursive: [] },
+    hugetlb: {},
+  };
+  const v2 = s.v2;
+  const inV2 = (ctrl: string): CgroupDir | undefined => (s.driver === 'v2' ? v2 : undefined);
+
+  // cpu
+  const cpuV1 = s.v1('cpu');
+  const acct = s.v1('cpuacct');
+  if (s.driver === 'v1') {
+    const t = parseKV(tryRead(cpuV1, 'cpu.stat') ?? '');
+    st.cpu.throttling = { periods: t.nr_periods ?? 0, throttledPeriods: t.nr_throttled ?? 0, throttledTime: t.throttled_time ?? 0 };
+    st.cpu.usage.total = num(tryRead(acct, 'cpuacct.usage'));
+    const per = tryRead(acct, 'cpuacct.usage_percpu');
+    if (per) st.cpu.usage.percpu = per.trim().split(/\s+/).map(Number);
+    const a = parseKV(tryRead(acct, 'cpuacct.stat') ?? '');
+    st.cpu.usage.user = (a.user ?? 0) * USER_HZ_NS;
+    st.cpu.usage.kernel = (a.system ?? 0) * USER_HZ_NS;
+  } else {
+    const t = parseKV(tryRead(v2, 'cpu.stat') ?? '');
+    st.cpu.usage = { total: (t.usage_usec ?? 0) * 1000, user: (t.user_usec ?? 0) * 1000, kernel: (t.system_usec ?? 0) * 1000 };
+    st.cpu.throttling = { periods: t.nr_periods ?? 0, throttledPeriods: t.nr_throttled ?? 0, throttledTime: (t.throttled_usec ?? 0) * 1000 };
+  }
+
+  // memory
+  const memV1 = s.v1('memory');
+  if (s.driver === 'v1' && memV1) {
+    st.memory.raw = parseKV(tryRead(memV1, 'memory.stat') ?? '');
+    st.memory.cache = st.memory.raw.cache ?? 0;
+    const entry = (prefix: string): MemoryEntry => ({
+      usage: num(tryRead(memV1, `${prefix}.usage_in_bytes`)),
+      max: num(tryRead(memV1, `${prefix}.max_usage_in_bytes`)),
+      failcnt: num(tryRead(memV1, `${prefix}.failcnt`)),
+      limit: num(tryRead(memV1, `${prefix}.limit_in_bytes`)),
+    });
+    st.memory.usage = entry('memory');
+    st.memory.swap = entry('memory.memsw');
+    st.memory.kernel = entry('memory.kmem');
+    st.memory.kernelTCP = entry('memory.kmem.tcp');
+  } else if (inV2('memory')) {
+    st.memory.raw = parseKV(tryRead(v2, 'memory.stat') ?? '');
+    st.memory.cache = st.memory.raw.file ?? 0;
+    const ev = parseKV(tryRead(v2, 'memory.events') ?? '');
+    st.memory.usage = { usage: num(tryRead(v2, 'memory.current')), limit: num(tryRead(v2, 'memory.max')), max: num(tryRead(v2, 'memory.peak')), failcnt: ev.max ?? 0 };
+    const swapUsage = num(tryRead(v2, 'memory.swap.current'));
+    st.memory.swap = { usage: swapUsage + st.memory.usage.usage, limit: num(tryRead(v2, 'memory.swap.max')), max: 0, failcnt: 0 };
+  }
+
+  // pids
+  const pidsDir = s.driver === 'v1' ? s.v1('pids') : v2;
+  if (pidsDir) st.pids = { current: num(tryRead(pidsDir, 'pids.current')), limit: num(tryRead(pidsDir, 'pids.max')) };
+
+  // blkio
+  const blk = s.v1('blkio');
+  if (s.driver === 'v1' && blk) {
+    const entries = (file: string): BlkioEntry[] =>
+      (tryRead(blk, file) ?? '')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f.length === 3 && f[0]!.includes(':'))
+        .map(([dev, op, v]) => {
+          const [maj, min] = dev!.split(':').map(Number);
+          return { major: maj!, minor: min!, op: op!, value: Number(v) };
+        });
+    st.blkio.ioServiceBytesRecursive = entries('blkio.throttle.io_service_bytes_recursive');
+    st.blkio.ioServicedRecursive = entries('blkio.throttle.io_serviced_recursive');
+  } else if (inV2('io')) {
+    for (const line of (tryRead(v2, 'io.stat') ?? '').split('\n')) {
+      const [dev, ...kv] = line.trim().split(/\s+/);
+      if (!dev || !dev.includes(':')) continue;
+      const [maj, min] = dev.split(':').map(Number);
+      for (const p of kv) {
+        const [k, v] = p.split('=');
+        const map: Record<string, [keyof CgroupStats['blkio'], string]> = {
+          rbytes: ['ioServiceBytesRecursive', 'Read'],
+          wbytes: ['ioServiceBytesRecursive', 'Write'],
+          rios: ['ioServicedRecursive', 'Read'],
+          wios: ['ioServicedRecursive', 'Write'],
+        };
+        const m = map[k ?? ''];
+        if (m) st.blkio[m[0]].push({ major: maj!, minor: min!, op: m[1], value: Number(v) });
+      }
+    }
+  }
+
+  // hugetlb: v1 when mounted there, else the unified hierarchy (hybrid hosts like this one)
+  const hv1 = s.v1('hugetlb');
+  for (const size of s.hugePageSizes) {
+    if (hv1) {
+      st.hugetlb[size] = {
+        usage: num(tryRead(hv1, `hugetlb.${size}.usage_in_bytes`)),
+        max: num(tryRead(hv1, `hugetlb.${size}.max_usage_in_bytes`)),
+        failcnt: num(tryRead(hv1, `hugetlb.${size}.failcnt`)),
+      };
+    } else if (v2) {
+      const cur = tryRead(v2, `hugetlb.${size}.current`);
+      if (cur === undefined) continue;
+      st.hugetlb[size] = { usage: num(cur), max: 0, failcnt: parseKV(tryRead(v2, `hugetlb.${size}.events`) ?? '').max ?? 0 };
+    }
+  }
+  return st;
+}
