@@ -44,6 +44,10 @@ export interface ValidateOptions {
  * relative mount destinations made absolute. Throws the first SpecError.
  */
 export function validateSpec(raw: unknown, opts: ValidateOptions = {}): Spec {
+  // A config from a future major version may have a different shape: say
+  // "unsupported version" rather than whatever field zod trips over first.
+  const version = (raw as { ociVersion?: unknown } | null)?.ociVersion;
+  if (!opts.shapeOnly && typeof version === 'string') ociVersionSupported({ ociVersion: version } as Spec);
   const parsed = SpecSchema.safeParse(raw, { error: describeIssue });
   if (!parsed.success) throw issueToSpecError(parsed.error.issues[0]);
   const spec = parsed.data;

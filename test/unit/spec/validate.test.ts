@@ -212,6 +212,10 @@ describe('ociVersion (config.md#specification-version)', () => {
     );
   });
 
+  test('the version is reported before shape errors', () => {
+    expect(errorOf({ ociVersion: '2.0.0', process: 'run sh' })).toMatch(/^ociVersion: unsupported version "2.0.0"/);
+  });
+
   test('1.4.0 is newer than joey knows', () => {
     expect(errorOf(withEdit((s) => (s.ociVersion = '1.4.0')))).toMatch(/^ociVersion: unsupported version "1.4.0"/);
   });
