@@ -347,8 +347,10 @@ class Manager implements CgroupManager {
     const v2 = this.v2;
     if (!fz && !v2) throw new CgroupError(`freeze: no freezer on this host (${describeLayout(this.layout)})`);
     try {
-      if (fz) this.freezeV1(fz.dir);
+      // v2 first: a task the v1 freezer already stopped never reaches the point where v2's freezer
+      // takes it, so cgroup.events would never say frozen (measured on this hybrid host)
       if (v2) this.freezeV2(v2.dir);
+      if (fz) this.freezeV1(fz.dir);
     } catch (err) {
       try {
         this.thaw();
@@ -388,8 +390,8 @@ class Manager implements CgroupManager {
     const fz = this.freezer();
     const v2 = this.v2;
     if (!fz && !v2) throw new CgroupError(`thaw: no freezer on this host (${describeLayout(this.layout)})`);
-    if (v2) writeFile(v2.dir, 'cgroup.freeze', '0');
     if (fz) writeFile(fz.dir, 'freezer.state', 'THAWED');
+    if (v2) writeFile(v2.dir, 'cgroup.freeze', '0');
   }
 
   frozen(): boolean {
