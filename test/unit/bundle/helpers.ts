@@ -109,13 +109,13 @@ export function makeOciLayout(dir: string, o: LayoutOptions): { manifestDigest: 
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/oci-layout`, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   const platform = o.platform ?? { os: 'linux', architecture: 'amd64' };
-  const manifestFor = (p: { os: string; architecture: string; variant?: string }, layers: Buffer[]) => {
+  const manifestFor = (p: { os: string; architecture: string; variant?: string }, layers: Buffer[], extra?: Record<string, unknown>) => {
     const config = {
       architecture: p.architecture,
       os: p.os,
       ...(p.variant ? { variant: p.variant } : {}),
       config: {},
-      ...o.config,
+      ...extra,
       rootfs: { type: 'layers', diff_ids: layers.map((l) => sha256(l)) },
     };
     const cfg = writeBlob(dir, Buffer.from(JSON.stringify(config)));
@@ -133,7 +133,7 @@ export function makeOciLayout(dir: string, o: LayoutOptions): { manifestDigest: 
     const m = writeBlob(dir, Buffer.from(JSON.stringify(manifest)));
     return { desc: { mediaType: manifest.mediaType, ...m, platform: p }, layerDescs };
   };
-  const main = manifestFor(platform, o.layers);
+  const main = manifestFor(platform, o.layers, o.config);
   const others = (o.others ?? []).map((p) => manifestFor(p, [makeTar([{ path: 'wrong-platform', body: 'x' }])]).desc);
   const imageIndex = {
     schemaVersion: 2,
