@@ -11,7 +11,7 @@
  * (image-config.ts). On any failure everything made under DIR is removed.
  */
 import { createHash } from 'node:crypto';
-import { constants as C, lstatSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as C, lstatSync, statSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultSpec } from '../spec/defaults.js';
 import { makeBusyboxRootfs } from './busybox.js';
@@ -86,7 +86,7 @@ export async function createBundle(dir: string, opts: CreateBundleOptions): Prom
         break;
       case 'rootfs': {
         const fd = openFile(source.path);
-        const task = progress.task(`rootfs ${source.path}`, blobSize('/', source.path));
+        const task = progress.task(`rootfs ${source.path}`, statSync(source.path).size);
         await extractTar(openTar(fd, { name: source.path, onBytes: (n) => task.add(n) }), rootfs, { warn: progress.warn });
         task.done();
         layers = 1;
@@ -99,7 +99,7 @@ export async function createBundle(dir: string, opts: CreateBundleOptions): Prom
           // An image tar is unpacked once (plain files only, nothing chowned, no devices),
           // then read like a directory; blobs are still verified before use.
           mkdirSync(staging, 0o700);
-          const task = progress.task(`unpacking ${source.path}`, blobSize('/', source.path));
+          const task = progress.task(`unpacking ${source.path}`, statSync(source.path).size);
           await extractTar(openTar(openFile(source.path), { name: source.path, onBytes: (n) => task.add(n) }), staging, {
             owner: false,
             devices: false,

@@ -281,7 +281,7 @@ export function readOciLayout(root: string, opts: { platform?: string; ref?: str
     config: chosen.config,
     platform: want,
     layers: layers.map((l, i) => {
-      if (l.mediaType && !/tar/.test(l.mediaType)) {
+      if (l.mediaType && (!/\.tar([+.]|$)/.test(l.mediaType) || /encrypted/.test(l.mediaType))) {
         throw new BundleError(`layer ${l.digest}: unsupported media type \`${l.mediaType}\``);
       }
       return {

@@ -93,6 +93,8 @@ export interface LayoutOptions {
   /** extra manifests for other platforms (not applied) */
   others?: Array<{ os: string; architecture: string; variant?: string }>;
   ref?: string;
+  /** override the layers' mediaType */
+  layerMediaType?: string;
   /** corrupt the first layer blob after writing its descriptor */
   corruptLayer?: boolean;
 }
@@ -122,7 +124,7 @@ export function makeOciLayout(dir: string, o: LayoutOptions): { manifestDigest: 
     const layerDescs = layers.map((l) => {
       const stored = o.gzip ? gzipSync(l) : l;
       const d = writeBlob(dir, stored);
-      return { mediaType: `application/vnd.oci.image.layer.v1.tar${o.gzip ? '+gzip' : ''}`, ...d };
+      return { mediaType: o.layerMediaType ?? `application/vnd.oci.image.layer.v1.tar${o.gzip ? '+gzip' : ''}`, ...d };
     });
     const manifest = {
       schemaVersion: 2,

@@ -250,3 +250,20 @@ describe('image config → config.json', () => {
     expect(() => parsePlatform('amd64')).toThrow('--platform `amd64`: expected os/arch[/variant]');
   });
 });
+
+describe('layer media types', () => {
+  it.each([
+    ['application/vnd.oci.image.layer.v1.tar', true],
+    ['application/vnd.oci.image.layer.nondistributable.v1.tar+gzip', true],
+    ['application/vnd.docker.image.rootfs.diff.tar.gzip', true],
+    ['application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', true],
+    ['application/vnd.oci.image.layer.v1.tar+gzip+encrypted', false],
+    ['application/octet-stream', false],
+  ])('%s: accepted %s', (mediaType, ok) => {
+    const layout = `${tmp()}/layout`;
+    makeOciLayout(layout, { layers: [makeTar([{ path: 'f', body: '1' }])], layerMediaType: mediaType });
+    const read = () => readOciLayout(layout, { name: layout, platform: 'linux/amd64' });
+    if (ok) expect(read().layers.length).toBe(1);
+    else expect(read).toThrow(`unsupported media type \`${mediaType}\``);
+  });
+});
