@@ -23,14 +23,15 @@ op_sync_hooks (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
   if (sync_send (ctx, MSG_HOOKS_PLS, NULL, 0, NULL, 0, err) < 0)
     return -1;
-  return sync_expect (ctx, MSG_HOOKS_ACK, err);
+  /* The runtime answers with the state JSON the hooks run here get on stdin. */
+  return sync_expect_payload (ctx, MSG_HOOKS_ACK, &ctx->state, err);
 }
 
 int
 op_hook (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
   const char *path = op_str (op, F_PATH);
-  const char *state = op_str (op, F_STDIN);
+  const char *state = op_str (op, F_STDIN) ? op_str (op, F_STDIN) : ctx->state;
   uint64_t timeout = op_u64 (op, F_TIMEOUT, 0);
   cleanup_free char **args = op_strv (op, F_ARGS);
   cleanup_free char **env = op_strv (op, F_ENV);

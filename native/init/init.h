@@ -34,6 +34,7 @@ struct init_ctx
   int console_sock;    /* connected --console-socket, or -1 */
   int preserve_fds;    /* fds 3 .. 3+n-1 are the caller's, kept for the container */
   char exec_path[4096];/* args[0] resolved in the container's PATH */
+  char *state;         /* the container's state JSON, from HOOKS_ACK, for hooks run here */
 };
 
 typedef int (*op_fn) (struct init_ctx *ctx, const struct op *op, joey_error_t *err);
@@ -43,6 +44,8 @@ int sync_send (struct init_ctx *ctx, uint32_t type, const void *payload, size_t 
                joey_error_t *err);
 /* Wait for one message of type `want`; anything else is a protocol error. */
 int sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err);
+/* The same, returning the payload (malloc'ed, NUL-terminated) in *payload. */
+int sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_error_t *err);
 void sync_report_error (struct init_ctx *ctx, uint32_t index, const joey_error_t *err);
 
 /* namespaces.c */

@@ -50,13 +50,26 @@ sync_send (struct init_ctx *ctx, uint32_t type, const void *payload, size_t len,
 int
 sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err)
 {
-  uint8_t buf[64];
+  return sync_expect_payload (ctx, want, NULL, err);
+}
+
+int
+sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_error_t *err)
+{
+  /* The largest payload is the state JSON for hooks; annotations are bounded
+   * by the runtime, and anything larger is refused (MSG_TRUNC). */
+  size_t cap = 256 * 1024;
+  cleanup_free uint8_t *buf = malloc (cap + 1);
+  if (buf == NULL)
+    return joey_error (err, errno, "sync: malloc");
   ssize_t n;
   do
-    n = recv (ctx->sync_fd, buf, sizeof buf, 0);
+    n = recv (ctx->sync_fd, buf, cap, MSG_TRUNC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return joey_error (err, errno, "sync: wait for message %u", want);
+  if ((size_t) n > cap)
+    return joey_error (err, 0, "sync: message %u too long", want);
   if (n == 0)
     return joey_error (err, 0, "sync: the runtime went away while we waited for message %u", want);
   uint32_t type;
@@ -66,6 +79,13 @@ sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err)
   /* Out-of-sequence messages are refused, like youki's InitRequestSequence. */
   if (type != want)
     return joey_error (err, 0, "sync: got message %u, expected %u", type, want);
+  if (payload)
+    {
+      buf[n] = 0;
+      *payload = strdup ((char *) buf + 4);
+      if (*payload == NULL)
+        return joey_error (err, errno, "sync: strdup");
+    }
   return 0;
 }
 

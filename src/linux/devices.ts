@@ -71,3 +71,29 @@ export function deviceOps(devices: readonly LinuxDevice[] | undefined, opts: { u
   if (opts.devpts) ops.push(link('pts/ptmx', '/dev/ptmx'));
   return ops;
 }
+
+type DeviceRule = { allow: boolean; type?: string; major?: number; minor?: number; access?: string };
+
+/**
+ * The device cgroup rules a container gets: the config's own rules, then an
+ * allow rule for each linux.devices entry, then the defaults runc allows
+ * (mknod of anything, the default devices, ptys, tun). Later rules win, so a
+ * config that says only "deny all" still gets a working /dev, as with runc
+ * (and as Kubernetes pods rely on).
+ */
+export function cgroupDeviceRules(configRules: readonly DeviceRule[] | undefined, devices: readonly LinuxDevice[] | undefined): DeviceRule[] {
+  const rules: DeviceRule[] = [...(configRules ?? [])];
+  for (const d of devices ?? []) {
+    if (d.type === 'p') continue;
+    rules.push({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' });
+  }
+  rules.push(
+    { allow: true, type: 'c', access: 'm' },
+    { allow: true, type: 'b', access: 'm' },
+    ...DEFAULT_DEVICES.map((d) => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' })),
+    { allow: true, type: 'c', major: 136, access: 'rwm' },
+    { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+    { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' },
+  );
+  return rules;
+}

@@ -28,7 +28,7 @@ import {
   TIME_OFFSET_CLOCKS,
 } from './names.js';
 import { formatJsonPath, specSectionFor, type PathSegment } from './sections.js';
-import { SpecSchema, type IdMapping, type NamespaceType, type Spec } from './types.js';
+import { ProcessSchema, SpecSchema, type IdMapping, type NamespaceType, type Process, type Spec } from './types.js';
 
 // ---------------------------------------------------------------------------
 // entry point
@@ -590,4 +590,18 @@ function normalizeSpec(spec: Spec): Spec {
       isAbsolute(m.destination) ? m : { ...m, destination: posix.resolve('/', m.destination) },
     ),
   };
+}
+
+/**
+ * A process.json for `exec --process FILE` (runc reads the same shape):
+ * checked like config.json's `process`, with errors under `process.`.
+ */
+export function validateProcess(raw: unknown): Process {
+  const parsed = ProcessSchema.safeParse(raw, { error: describeIssue });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = ['process', ...issue.path.filter((p): p is PathSegment => typeof p !== 'symbol')];
+    throw new SpecError(formatJsonPath(path), issue.message, specSectionFor(path), 'ESPEC_SCHEMA');
+  }
+  return parsed.data;
 }

@@ -1,0 +1,48 @@
+/**
+ * runc-compatible logging: `--log FILE --log-format text|json`.
+ * containerd's shim shows the `msg` of the last `"level":"error"` line of the
+ * log; podman reads stderr. So an error is written once, here at the CLI
+ * boundary: as a JSON (or logfmt) line to --log, and as plain text on stderr.
+ */
+import * as fs from 'node:fs';
+
+export type LogFormat = 'text' | 'json';
+
+export class Logger {
+  constructor(
+    private readonly file: string | undefined,
+    private readonly format: LogFormat,
+    private readonly debugEnabled: boolean,
+  ) {}
+
+  private line(level: string, msg: string): string {
+    const time = new Date().toISOString();
+    if (this.format === 'json') return `${JSON.stringify({ level, msg, time })}\n`;
+    return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+  }
+
+  private write(level: string, msg: string): boolean {
+    if (!this.file) return false;
+    try {
+      fs.appendFileSync(this.file, this.line(level, msg));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  error(msg: string): void {
+    this.write('error', msg);
+    process.stderr.write(`joey: ${msg}\n`);
+  }
+
+  /** Warnings must not reach the container's stdio: the log if there is one, else stderr. */
+  warn(msg: string): void {
+    if (!this.write('warning', msg)) process.stderr.write(`joey: warning: ${msg}\n`);
+  }
+
+  debug(msg: string): void {
+    if (!this.debugEnabled) return;
+    if (!this.write('debug', msg)) process.stderr.write(`joey: debug: ${msg}\n`);
+  }
+}

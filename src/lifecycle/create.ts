@@ -1,0 +1,194 @@
+/**
+ * create — runtime-spec runtime.md#create; runc's `create`
+ *
+ * Lock <root>/<id>, set up the cgroup, compile the plan, spawn the init from a
+ * sealed copy with the caller's stdio, feed it the plan, answer its requests,
+ * and return once it is blocked on exec.fifo with the pid file written. The
+ * init is then reparented to the caller's subreaper (containerd-shim,
+ * conmon): no joey process stays alive. On any failure nothing is left: no
+ * state dir, cgroup, mount or process.
+ */
+import * as fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadBundle } from '../spec/bundle.js';
+import type { Spec } from '../spec/types.js';
+import { compile } from '../plan/compile.js';
+import type { HostInfo } from '../plan/host.js';
+import type { Plan } from '../plan/ops.js';
+import { spawnInit, writeIdMaps } from '../process/spawn-init.js';
+import { addon } from '../native/addon.js';
+import { fromNodeError } from '../errors.js';
+import { lockDir, makeStateDir, removeStateDir, validateId, writeAtomic, writeState, type StoredState } from './store.js';
+import { procStat } from './status.js';
+import { runHooks, type OciState } from './hooks.js';
+import { cgroupDirs, layoutInfo, openManager } from './cgroup.js';
+import type { CgroupManager } from '../cgroups/manager.js';
+import type { Globals } from './context.js';
+import { sendSeccompListener } from '../process/seccomp-notify.js';
+import { compileSeccomp } from '../linux/seccomp.js';
+import { cgroupDeviceRules } from '../linux/devices.js';
+
+export interface CreateOptions {
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  noPivot?: boolean;
+}
+
+export interface Created {
+  id: string;
+  pid: number;
+  dir: string;
+  spec: Spec;
+  state: StoredState;
+}
+
+const AT_FDCWD = -100;
+
+export function ociState(s: StoredState, status: string): OciState {
+  return { ociVersion: s.ociVersion, id: s.id, status, pid: s.pid || undefined, bundle: s.bundle, annotations: s.annotations };
+}
+
+function sourceKind(path: string): 'file' | 'dir' | 'missing' | 'other' {
+  try {
+    const st = fs.statSync(path);
+    return st.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Wait (exactly, through pidfds) until every process in the cgroup is gone. */
+function killAndWait(manager: CgroupManager | undefined, pid: number): void {
+  const a = addon();
+  const pids = new Set<number>();
+  if (pid) pids.add(pid);
+  try {
+    for (const p of manager?.pids() ?? []) pids.add(p);
+  } catch {
+    /* no hierarchy to ask */
+  }
+  for (const p of pids) {
+    let fd = -1;
+    try {
+      fd = a.pidfdOpen(p);
+      a.pidfdSendSignal(fd, 9);
+      a.pidfdExited(fd, 2000);
+    } catch {
+      /* already gone */
+    } finally {
+      if (fd >= 0) a.close(fd);
+    }
+  }
+}
+
+export async function createContainer(g: Globals, idArg: string, o: CreateOptions): Promise<Created> {
+  const id = validateId(idArg);
+  const { bundle, config: spec, rootfs } = loadBundle(resolve(o.bundle ?? '.'));
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const dir = makeStateDir(g.root, id);
+  const lock = lockDir(dir);
+
+  let manager: CgroupManager | undefined;
+  let pid = 0;
+  const state: StoredState = {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    startTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    annotations: spec.annotations,
+    owner: '',
+    phase: 'creating',
+  };
+  try {
+    const userns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
+    const rootless = process.getuid?.() !== 0;
+    manager = await openManager(id, spec, undefined, rootless);
+    manager.create();
+    state.cgroup = manager.toJSON();
+    writeState(dir, state);
+    // The config's device rules plus the defaults every container needs (runc's AllowedDevices).
+    manager.apply({ ...(spec.linux?.resources ?? {}), devices: cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices) });
+    for (const w of manager.warnings) g.warn(w);
+
+    const host: HostInfo = {
+      cgroup: layoutInfo(manager.layout),
+      cgroupPaths: cgroupDirs(manager.layout, manager.paths),
+      sourceKind,
+      lsms: [],
+    };
+    const plan: Plan = compile(spec, {
+      id,
+      bundle,
+      rootfs,
+      stateDir: dir,
+      host,
+      noPivot: o.noPivot,
+      consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
+      preserveFds: o.preserveFds,
+      seccomp,
+    });
+
+    fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
+    fs.chmodSync(join(dir, 'exec.fifo'), 0o622);
+
+    const m = manager;
+    const init = spawnInit(
+      plan,
+      {
+        preserveFds: o.preserveFds,
+        trace: g.trace !== undefined,
+        beforePlan: (p) => m.join(p),
+      },
+      {
+        usermap: (p) => writeIdMaps(p, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [], rootless),
+        pid: (p) => {
+          pid = p;
+          state.pid = p;
+        },
+        hooks: () => {
+          const st = ociState(state, 'creating');
+          runHooks('prestart', spec.hooks?.prestart, st);
+          runHooks('createRuntime', spec.hooks?.createRuntime, st);
+          return JSON.stringify({ ...st, status: 'created' });
+        },
+        seccompFd: (fd) => sendSeccompListener(spec, state, fd),
+        trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} stage ${ev.stage} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
+      },
+    );
+    pid = init.pid;
+    state.pid = pid;
+    state.startTime = procStat(pid)?.startTime ?? 0;
+    state.phase = 'created';
+    state.rootless = rootless && userns;
+    writeState(dir, state);
+    if (o.pidFile) writePidFile(o.pidFile, pid);
+    return { id, pid, dir, spec, state };
+  } catch (err) {
+    killAndWait(manager, pid);
+    try {
+      manager?.destroy();
+    } catch {
+      /* the error that brought us here matters more */
+    }
+    removeStateDir(dir);
+    throw err;
+  } finally {
+    fs.closeSync(lock);
+  }
+}
+
+/** Digits only, no newline, written atomically: containerd's Atoi refuses "5036\n". */
+export function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  try {
+    writeAtomic(abs, String(pid), 0o644);
+  } catch (err) {
+    throw fromNodeError(err, 'write pid file', abs);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * delete — runtime-spec runtime.md#delete; runc's `delete [--force] ID`
+ *
+ * Removes what create made: the cgroups it created (never one that existed
+ * before: runtime-tools delete_only_create_resources), the state dir, then
+ * runs poststop hooks. --force kills first and waits exactly (pidfds, no
+ * sleep), and succeeds for a container that does not exist.
+ */
+import { closeSync } from 'node:fs';
+import { StateError } from '../errors.js';
+import { addon } from '../native/addon.js';
+import { exists, readState, removeStateDir, stateDir, lockDir } from './store.js';
+import { statusOf } from './state.js';
+import { openManager } from './cgroup.js';
+import { ociState } from './create.js';
+import { readSavedSpec } from './start.js';
+import { runHooks } from './hooks.js';
+import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
+import type { Globals } from './context.js';
+import { procStat } from './status.js';
+
+/** SIGKILL every process of the container and wait until each is gone. */
+export function killAll(m: CgroupManager | undefined, pid: number, startTime: number): void {
+  const a = addon();
+  const fds: number[] = [];
+  const open = (p: number, check?: number) => {
+    try {
+      const fd = a.pidfdOpen(p);
+      if (check !== undefined && procStat(p)?.startTime !== check) return a.close(fd);
+      fds.push(fd);
+    } catch {
+      /* gone */
+    }
+  };
+  if (pid) open(pid, startTime);
+  try {
+    for (const p of m?.pids() ?? []) if (p !== pid) open(p);
+  } catch {
+    /* no cgroup left */
+  }
+  for (const fd of fds) {
+    try {
+      a.pidfdSendSignal(fd, 9);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  try {
+    m?.thaw();
+  } catch {
+    /* not frozen, or no freezer */
+  }
+  for (const fd of fds) {
+    a.pidfdExited(fd, 5000);
+    a.close(fd);
+  }
+}
+
+export async function deleteContainer(g: Globals, id: string, force: boolean): Promise<void> {
+  if (!exists(g.root, id)) {
+    if (force) return;
+    throw new StateError('container does not exist');
+  }
+  const dir = stateDir(g.root, id);
+  const lock = lockDir(dir);
+  try {
+    await deleteLocked(g, id, dir, force);
+  } finally {
+    closeSync(lock);
+  }
+}
+
+async function deleteLocked(g: Globals, id: string, dir: string, force: boolean): Promise<void> {
+  const s = readState(g.root, id);
+  const status = statusOf(g.root, s);
+  if ((status === 'running' || status === 'paused') && !force) {
+    throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  const m = s.cgroup ? await openManager(s.id, undefined, s.cgroup as CgroupManagerState) : undefined;
+  if (status !== 'stopped') killAll(m, s.pid, s.startTime);
+  try {
+    m?.destroy();
+  } finally {
+    let spec;
+    try {
+      spec = readSavedSpec(dir);
+    } catch {
+      spec = undefined;
+    }
+    removeStateDir(dir);
+    if (spec?.hooks?.poststop?.length) {
+      try {
+        runHooks('poststop', spec.hooks.poststop, ociState(s, 'stopped'));
+      } catch (err) {
+        g.warn((err as Error).message);
+      }
+    }
+  }
+}

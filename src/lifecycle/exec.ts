@@ -1,0 +1,110 @@
+/**
+ * exec — runc's `exec`: a new process in a running container
+ * (runc libcontainer/setns_init_linux.go). The init joins every namespace of
+ * the container through /proc/<pid>/ns/*, the runtime puts it in the
+ * container's cgroup first, and the process gets its own process spec's
+ * credentials, capabilities, no_new_privs, rlimits and the container's
+ * seccomp filter. Foreground: exit with its status; --detach: pid file, exit 0.
+ */
+import * as fs from 'node:fs';
+import { StateError, UsageError, fromNodeError } from '../errors.js';
+import { addon } from '../native/addon.js';
+import type { Process } from '../spec/types.js';
+import { compileExec } from '../plan/compile.js';
+import { spawnInit } from '../process/spawn-init.js';
+import { readState, stateDir } from './store.js';
+import { statusOf } from './state.js';
+import { readSavedSpec } from './start.js';
+import { openManager } from './cgroup.js';
+import { writePidFile } from './create.js';
+import { exitStatus, forwardSignals } from './run.js';
+import type { CgroupManagerState } from '../cgroups/manager.js';
+import type { Globals } from './context.js';
+import { compileSeccomp } from '../linux/seccomp.js';
+
+export interface ExecOptions {
+  process?: string;
+  args: string[];
+  tty?: boolean;
+  cwd?: string;
+  env?: string[];
+  user?: string;
+  additionalGids?: string[];
+  cap?: string[];
+  noNewPrivs?: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  ignorePaused?: boolean;
+}
+
+/** The process to run: --process FILE, or the container's process with flags on top (runc's getProcess). */
+async function execProcess(base: Process | undefined, o: ExecOptions): Promise<Process> {
+  if (o.process) {
+    const { validateProcess } = await import('../spec/validate.js');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(o.process, 'utf8'));
+    } catch (err) {
+      throw fromNodeError(err, 'read process file', o.process);
+    }
+    return validateProcess(raw);
+  }
+  if (!o.args.length) throw new UsageError('exec: a command to run is required');
+  const p: Process = JSON.parse(JSON.stringify(base ?? { user: { uid: 0, gid: 0 }, cwd: '/', args: o.args }));
+  p.args = o.args;
+  p.terminal = o.tty ?? false;
+  if (o.cwd) p.cwd = o.cwd;
+  if (o.env?.length) p.env = [...(p.env ?? []).filter((e) => !o.env!.some((n) => n.split('=')[0] === e.split('=')[0])), ...o.env];
+  if (o.user) {
+    const [uid, gid] = o.user.split(':');
+    p.user = { ...p.user, uid: Number(uid), gid: gid !== undefined ? Number(gid) : 0 };
+  }
+  if (o.additionalGids?.length) p.user.additionalGids = o.additionalGids.map(Number);
+  if (o.cap?.length) {
+    const caps = p.capabilities ?? {};
+    // SECURITY(CVE-2022-29162): --cap adds to bounding, effective, permitted
+    // and ambient, never to inheritable.
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+      caps[set] = [...new Set([...(caps[set] ?? []), ...o.cap])] as typeof caps.bounding;
+    }
+    p.capabilities = caps;
+  }
+  if (o.noNewPrivs) p.noNewPrivileges = true;
+  if (o.apparmor) p.apparmorProfile = o.apparmor;
+  if (o.processLabel) p.selinuxLabel = o.processLabel;
+  return p;
+}
+
+export async function execInContainer(g: Globals, id: string, o: ExecOptions): Promise<number> {
+  const s = readState(g.root, id);
+  const status = statusOf(g.root, s);
+  if (status === 'stopped') throw new StateError('cannot exec in a stopped container');
+  if (status === 'paused' && !o.ignorePaused) throw new StateError('cannot exec in a paused container (use --ignore-paused to override)');
+  const dir = stateDir(g.root, id);
+  const spec = readSavedSpec(dir);
+  const proc = await execProcess(spec.process, o);
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const plan = compileExec(spec, proc, {
+    id,
+    bundle: s.bundle,
+    rootfs: s.rootfs,
+    initPid: s.pid,
+    consoleSocket: o.consoleSocket,
+    preserveFds: o.preserveFds,
+    seccomp,
+  });
+  const manager = s.cgroup ? await openManager(id, undefined, s.cgroup as CgroupManagerState) : undefined;
+  const init = spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
+    trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
+  });
+  if (o.pidFile) writePidFile(o.pidFile, init.pid);
+  if (o.detach) return 0;
+  const stop = forwardSignals(init.pid);
+  const r = await addon().waitAsync(init.pid);
+  stop();
+  return exitStatus(r);
+}

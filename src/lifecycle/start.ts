@@ -1,0 +1,81 @@
+/**
+ * start — runtime-spec runtime.md#start; runc's `start`
+ *
+ * Opening exec.fifo for reading releases the init blocked writing to it; we
+ * read its one byte, remove the fifo (so `state` says running) and run the
+ * poststart hooks. start never waits for the process to exit.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../errors.js';
+import { addon } from '../native/addon.js';
+import type { Spec } from '../spec/types.js';
+import { readState, stateDir, lockDir } from './store.js';
+import { deriveStatus } from './status.js';
+import { ociState } from './create.js';
+import { runHooks } from './hooks.js';
+import type { Globals } from './context.js';
+
+export function readSavedSpec(dir: string): Spec {
+  return JSON.parse(fs.readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
+}
+
+/** Resolves when the init is released; rejects if it dies first. */
+async function releaseInit(fifo: string, pid: number): Promise<void> {
+  const a = addon();
+  const pidfd = a.pidfdOpen(pid);
+  let watching = true;
+  let opened = false;
+  try {
+    // The open runs on libuv's pool (it blocks until the writer is there,
+    // which it is: the init is blocked in open(O_WRONLY)). If the init died in
+    // between, nobody will ever open the other end: notice through the pidfd.
+    const death = (async () => {
+      while (watching) {
+        // Once the fifo is open the init has been released; its exit after
+        // that is the container's business, not a failed start.
+        if (!opened && a.pidfdExited(pidfd, 0)) throw new StateError('cannot start a container that has stopped');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const open = (async () => {
+      const fh = await fs.promises.open(fifo, fs.constants.O_RDONLY);
+      opened = true;
+      try {
+        const buf = Buffer.alloc(1);
+        await fh.read(buf, 0, 1, null);
+      } finally {
+        await fh.close();
+      }
+    })();
+    death.catch(() => {});
+    await Promise.race([open, death]);
+  } finally {
+    watching = false;
+    a.close(pidfd);
+  }
+}
+
+export async function startContainer(g: Globals, id: string): Promise<void> {
+  const s = readState(g.root, id);
+  const dir = stateDir(g.root, id);
+  const lock = lockDir(dir);
+  try {
+    const status = deriveStatus(dir, s, () => false);
+    if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
+    if (status !== 'created') throw new StateError(`cannot start an already running container`);
+    const fifo = join(dir, 'exec.fifo');
+    await releaseInit(fifo, s.pid);
+    fs.rmSync(fifo, { force: true });
+  } finally {
+    fs.closeSync(lock);
+  }
+  const spec = readSavedSpec(dir);
+  if (spec.hooks?.poststart?.length) {
+    try {
+      runHooks('poststart', spec.hooks.poststart, ociState(s, 'running'));
+    } catch (err) {
+      g.warn((err as Error).message);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The state store — runtime-spec runtime.md#state; docs/design.md §6
+ * Kernel: flock(2), rename(2)
+ * Security: container ids are validated (security.md row 16: an id like
+ * `../x` wrote state outside --root in other runtimes)
+ *
+ * <root>/<id>/state.json   small: what `state` and `list` need
+ * <root>/<id>/config.json  the validated spec, for exec and delete
+ * <root>/<id>/exec.fifo    the create/start barrier, gone after start
+ *
+ * Writes are atomic (temp file, fsync, rename); readers never see half a file.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { StateError, fromNodeError } from '../errors.js';
+import { addon, LOCK_EX } from '../native/addon.js';
+
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** host pid of the container process, 0 before the init reported it */
+  pid: number;
+  /** /proc/<pid>/stat field 22, to tell our process from a reused pid */
+  startTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+  /** set by create; a container whose init never got this far is "creating" */
+  phase: 'creating' | 'created';
+  /** cgroup manager state (paths, which dirs we made) */
+  cgroup?: unknown;
+  /** run in a microVM (the --vm backend) */
+  vm?: unknown;
+  /** the user namespace was ours: rootless state */
+  rootless?: boolean;
+}
+
+// libuv opens everything close-on-exec anyway; say it where it matters.
+const O_CLOEXEC = 0o2000000;
+
+const ID_RE = /^[\w+\-.]+$/;
+
+export function validateId(id: string | undefined): string {
+  if (!id) throw new StateError('container id cannot be empty', { code: 'EINVALID_ID' });
+  if (!ID_RE.test(id) || id === '.' || id === '..') {
+    throw new StateError(`invalid container id \`${id}\`: only letters, digits, "_", "+", "-" and "." are allowed`, { code: 'EINVALID_ID' });
+  }
+  if (id.length > 1024) throw new StateError('container id is too long', { code: 'EINVALID_ID' });
+  return id;
+}
+
+export function stateDir(root: string, id: string): string {
+  return join(root, validateId(id));
+}
+
+export function ensureRoot(root: string): void {
+  try {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw fromNodeError(err, 'create state root', root);
+  }
+}
+
+/** Make <root>/<id>; an existing one means the id is taken. */
+export function makeStateDir(root: string, id: string): string {
+  ensureRoot(root);
+  const dir = stateDir(root, id);
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new StateError(`container with id exists: ${id}`, { code: 'EEXISTS' });
+    }
+    throw fromNodeError(err, 'create state directory', dir);
+  }
+  return dir;
+}
+
+export function writeAtomic(path: string, data: string | Buffer, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_CLOEXEC, mode);
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path);
+}
+
+export function writeState(dir: string, state: StoredState): void {
+  writeAtomic(join(dir, 'state.json'), JSON.stringify(state));
+}
+
+export function readState(root: string, id: string): StoredState {
+  const dir = stateDir(root, id);
+  let text: string;
+  try {
+    text = fs.readFileSync(join(dir, 'state.json'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new StateError('container does not exist', { code: 'ENOTEXIST' });
+    }
+    throw fromNodeError(err, 'read state', join(dir, 'state.json'));
+  }
+  return JSON.parse(text) as StoredState;
+}
+
+export function exists(root: string, id: string): boolean {
+  return fs.existsSync(join(stateDir(root, id), 'state.json'));
+}
+
+export function listIds(root: string): string[] {
+  try {
+    return fs.readdirSync(root).filter((n) => ID_RE.test(n) && n !== '.' && n !== '..');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw fromNodeError(err, 'list', root);
+  }
+}
+
+export function removeStateDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** An exclusive flock on <dir>/.lock, held until the fd is closed (or we exit). */
+export function lockDir(dir: string): number {
+  const fd = fs.openSync(join(dir, '.lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT | O_CLOEXEC, 0o600);
+  addon().flock(fd, LOCK_EX);
+  return fd;
+}

@@ -1,0 +1,181 @@
+/**
+ * Spawning the C init and speaking its sync protocol (the diagram is in
+ * src/plan/ops.ts, MSG) — docs/design.md §1, §6
+ * Kernel: memfd_create(2) + F_SEAL_*, unix(7) SOCK_SEQPACKET, SCM_RIGHTS
+ * Security: CVE-2019-5736 — the init always runs from a sealed memfd copy, so
+ * a container that reaches /proc/<init>/exe finds a copy it cannot write, not
+ * our binary on disk
+ *
+ * Node stays single-purpose here: it spawns (libuv forks and execs at once;
+ * no JS runs in the child), feeds the plan, answers requests, and returns when
+ * the init says READY. The init is the one that changes namespaces.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { addon } from '../native/addon.js';
+import { InitError, RuntimeError, errnoText } from '../errors.js';
+import { MSG, PLAN_FLAGS, type Plan } from '../plan/ops.js';
+import { encodePlan, initOps } from '../plan/encode.js';
+import { describeOp } from '../plan/render.js';
+import { errnoName } from '../linux/errno.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const INIT_PATH = join(HERE, '..', '..', 'native', 'build', 'joey-init');
+
+export interface TraceEvent {
+  index: number;
+  kind: string;
+  stage: number;
+  errno: number;
+  ns: number;
+}
+
+export interface InitHandlers {
+  /** the init is in its new user namespace and waits for uid_map/gid_map */
+  usermap?(pid: number): void;
+  /** stage 2's host pid */
+  pid?(pid: number): void;
+  /** run prestart + createRuntime hooks; return the state JSON for in-container hooks */
+  hooks?(): string;
+  /** the seccomp notify fd (ownership passes to the handler) */
+  seccompFd?(fd: number): void;
+  trace?(ev: TraceEvent): void;
+}
+
+export interface SpawnOptions {
+  preserveFds?: number;
+  /** called with stage 1's pid before the plan is sent: the cgroup join */
+  beforePlan?(pid: number): void;
+  trace?: boolean;
+  /** how long to wait for the init between messages */
+  timeoutMs?: number;
+}
+
+export interface SpawnedInit {
+  /** host pid of the container process (stage 2) */
+  pid: number;
+}
+
+function u32(type: number, payload?: Buffer): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(type);
+  return payload ? Buffer.concat([head, payload]) : head;
+}
+
+export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers): SpawnedInit {
+  const a = addon();
+  const preserve = opts.preserveFds ?? 0;
+  let memfd = -1;
+  let parentFd = -1;
+  let childFd = -1;
+  let stage2 = 0;
+  try {
+    // SECURITY(CVE-2019-5736): exec a sealed copy, never the file on disk.
+    memfd = a.sealedCopy(INIT_PATH, 'joey-init');
+    [parentFd, childFd] = a.socketpair();
+    const syncIndex = 3 + preserve;
+    const stdio: (number | 'inherit')[] = ['inherit', 'inherit', 'inherit'];
+    for (let i = 0; i < preserve; i++) stdio.push(3 + i);
+    stdio.push(childFd);
+    // /proc/<our pid>/fd/N, not /proc/self: the child's fd table is being
+    // rearranged (dup2 of stdio) before it execs.
+    const child = spawn(`/proc/${process.pid}/fd/${memfd}`, [String(syncIndex), String(preserve)], {
+      argv0: 'joey:[1:CHILD]',
+      env: {},
+      stdio,
+    });
+    child.on('error', () => {});
+    child.unref();
+    a.close(childFd);
+    childFd = -1;
+    a.close(memfd);
+    memfd = -1;
+    if (!child.pid) throw new RuntimeError(`spawn init \`${INIT_PATH}\`: failed`);
+    opts.beforePlan?.(child.pid);
+
+    const flags = opts.trace ? PLAN_FLAGS.TRACE : 0;
+    a.sendmsg(parentFd, u32(MSG.PLAN, encodePlan(plan, flags)), []);
+    const ops = initOps(plan);
+    const timeout = opts.timeoutMs ?? 60_000;
+
+    for (;;) {
+      const msg = a.recvmsg(parentFd, 256 * 1024, timeout);
+      if (msg.eof) throw new InitError('init exited without reporting an error', -1);
+      const type = msg.data.readUInt32LE(0);
+      const body = msg.data.subarray(4);
+      switch (type) {
+        case MSG.USERMAP_PLS:
+          handlers.usermap?.(body.readUInt32LE(0));
+          a.sendmsg(parentFd, u32(MSG.USERMAP_ACK), []);
+          break;
+        case MSG.PID:
+          stage2 = body.readUInt32LE(0);
+          handlers.pid?.(stage2);
+          break;
+        case MSG.HOOKS_PLS: {
+          const state = handlers.hooks?.() ?? '{}';
+          a.sendmsg(parentFd, u32(MSG.HOOKS_ACK, Buffer.from(state)), []);
+          break;
+        }
+        case MSG.SECCOMP_FD:
+          for (const fd of msg.fds) {
+            if (handlers.seccompFd) handlers.seccompFd(fd);
+            else a.close(fd);
+          }
+          a.sendmsg(parentFd, u32(MSG.SECCOMP_ACK), []);
+          break;
+        case MSG.OP: {
+          const index = body.readUInt32LE(0);
+          handlers.trace?.({
+            index,
+            kind: ops[index]?.kind ?? '?',
+            errno: body.readInt32LE(4),
+            ns: Number(body.readBigUInt64LE(8)),
+            stage: body.readUInt32LE(16),
+          });
+          break;
+        }
+        case MSG.ERROR: {
+          const index = body.readUInt32LE(0);
+          const errnum = body.readInt32LE(4);
+          const text = body.subarray(8, body.indexOf(0, 8) < 0 ? undefined : body.indexOf(0, 8)).toString();
+          const op = ops[index];
+          const where = op ? ` (op ${index} ${describeOp(op)}${op.from ? `, ${op.from}` : ''})` : '';
+          const errno = errnum ? errnoName(errnum) : undefined;
+          throw new InitError(`${text}${where}`, index, { errno, code: 'EINIT' });
+        }
+        case MSG.READY:
+          if (!stage2) throw new InitError('init said ready before reporting its pid', -1);
+          return { pid: stage2 };
+        default:
+          throw new InitError(`init sent an unknown message ${type}`, -1);
+      }
+    }
+  } catch (err) {
+    // Nothing half-made may survive: the init and its stage 2 die with us.
+    if (stage2) {
+      try {
+        process.kill(stage2, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+      throw new InitError(`init did not answer within ${(opts.timeoutMs ?? 60_000) / 1000}s: ${errnoText('ETIMEDOUT')}`, -1);
+    }
+    throw err;
+  } finally {
+    for (const fd of [memfd, childFd, parentFd]) if (fd >= 0) a.close(fd);
+  }
+}
+
+/** /proc/<pid>/{setgroups,uid_map,gid_map} for an init in a new user namespace. */
+export function writeIdMaps(pid: number, uid: { containerID: number; hostID: number; size: number }[], gid: typeof uid, rootless: boolean): void {
+  const fmt = (m: typeof uid) => m.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join('');
+  // An unprivileged writer may only map gids after denying setgroups.
+  if (rootless) fs.writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+  fs.writeFileSync(`/proc/${pid}/uid_map`, fmt(uid));
+  fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(gid));
+}
