@@ -8,6 +8,9 @@
  * close to it.
  */
 import { Command, Option } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Logger, type LogFormat } from './log.js';
 import { RuntimeError } from '../errors.js';
 import type { Globals } from '../lifecycle/context.js';
@@ -39,7 +42,7 @@ function defaultRoot(): string {
   return '/run/joey';
 }
 
-function globals(program: Command): Globals {
+export function globals(program: Command): Globals {
   const f = program.opts<GlobalFlags>();
   return {
     root: f.root ?? defaultRoot(),
@@ -52,12 +55,12 @@ function globals(program: Command): Globals {
   };
 }
 
-function int(v: string): number {
+export function int(v: string): number {
   if (!/^\d+$/.test(v)) throw new RuntimeError(`invalid number "${v}"`);
   return Number(v);
 }
 
-function collect(v: string, prev: string[] = []): string[] {
+export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
@@ -249,6 +252,44 @@ function printVersion(): void {
   process.stdout.write(`joey version ${VERSION}\ncommit: none\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`);
 }
 
+/** Global options that take a value: skipped when looking for the subcommand's name. */
+const VALUE_OPTIONS = new Set(['--root', '--log', '--log-format', '--rootless', '--criu', '--vm-accel']);
+
+/** The subcommand named on the command line, or undefined. */
+export function subcommandName(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/**
+ * Commands beyond the core lifecycle live in src/cli/commands/<name>.ts,
+ * each exporting `register(program)`. Only the one named on the command line
+ * is loaded (every CLI call pays for what it imports); `--help` loads all.
+ */
+async function registerExtra(program: Command, args: string[]): Promise<void> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = join(here, 'commands');
+  const name = subcommandName(args);
+  const wantAll = !name || name === 'help' || args.includes('--help') || args.includes('-h');
+  let files: string[];
+  if (!wantAll && name && !program.commands.some((c) => c.name() === name)) files = [`${name}.js`];
+  else if (wantAll) files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  else return;
+  for (const f of files) {
+    if (!existsSync(join(dir, f))) continue;
+    const mod = (await import(join(dir, f))) as { register?: (p: Command) => void };
+    mod.register?.(program);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
   if (args.length === 0 || (args.length === 1 && (args[0] === '-v' || args[0] === '--version'))) {
@@ -261,6 +302,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const program = buildProgram();
   try {
+    await registerExtra(program, args);
     await program.parseAsync(argv);
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
