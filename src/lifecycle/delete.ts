@@ -9,12 +9,10 @@
 import { closeSync } from 'node:fs';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { exists, readState, removeStateDir, stateDir, lockDir } from './store.js';
+import { exists, readSavedSpec, readState, removeStateDir, stateDir, lockDir } from './store.js';
 import { statusOf } from './state.js';
 import { openManager } from './cgroup.js';
-import { ociState } from './create.js';
-import { readSavedSpec } from './start.js';
-import { runHooks } from './hooks.js';
+import { ociState, runHooks } from './hooks.js';
 import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { procStat } from './status.js';

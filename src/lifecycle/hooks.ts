@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { HookError } from '../errors.js';
 import type { Hook } from '../spec/types.js';
+import type { StoredState } from './store.js';
 
 export interface OciState {
   ociVersion: string;
@@ -20,6 +21,10 @@ export interface OciState {
   pid?: number;
   bundle: string;
   annotations?: Record<string, string>;
+}
+
+export function ociState(s: StoredState, status: string): OciState {
+  return { ociVersion: s.ociVersion, id: s.id, status, pid: s.pid || undefined, bundle: s.bundle, annotations: s.annotations };
 }
 
 export function runHooks(kind: string, hooks: readonly Hook[] | undefined, state: OciState): void {

@@ -9,16 +9,10 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import type { Spec } from '../spec/types.js';
-import { readState, stateDir, lockDir } from './store.js';
+import { readSavedSpec, readState, stateDir, lockDir } from './store.js';
 import { deriveStatus } from './status.js';
-import { ociState } from './create.js';
-import { runHooks } from './hooks.js';
+import { ociState, runHooks } from './hooks.js';
 import type { Globals } from './context.js';
-
-export function readSavedSpec(dir: string): Spec {
-  return JSON.parse(fs.readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
-}
 
 /** Resolves when the init is released; rejects if it dies first. */
 async function releaseInit(fifo: string, pid: number): Promise<void> {

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { StateError, fromNodeError } from '../errors.js';
 import { addon, LOCK_EX } from '../native/addon.js';
+import type { Spec } from '../spec/types.js';
 
 export interface StoredState {
   ociVersion: string;
@@ -130,4 +131,9 @@ export function lockDir(dir: string): number {
   const fd = fs.openSync(join(dir, '.lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT | O_CLOEXEC, 0o600);
   addon().flock(fd, LOCK_EX);
   return fd;
+}
+
+/** The validated spec create saved (plain JSON: no schema library on this path). */
+export function readSavedSpec(dir: string): Spec {
+  return JSON.parse(fs.readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
 }
