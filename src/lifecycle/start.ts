@@ -24,16 +24,27 @@ async function releaseInit(fifo: string, pid: number): Promise<void> {
     // The open runs on libuv's pool (it blocks until the writer is there,
     // which it is: the init is blocked in open(O_WRONLY)). If the init died in
     // between, nobody will ever open the other end: notice through the pidfd.
+    const opening = fs.promises.open(fifo, fs.constants.O_RDONLY);
+    opening.then(
+      () => (opened = true),
+      () => {},
+    );
     const death = (async () => {
       while (watching) {
         // Once the fifo is open the init has been released; its exit after
-        // that is the container's business, not a failed start.
-        if (!opened && a.pidfdExited(pidfd, 0)) throw new StateError('cannot start a container that has stopped');
+        // that is the container's business, not a failed start. The open may
+        // have completed on the pool with its callback still queued behind
+        // this timer: give it a moment before calling the init dead.
+        if (!opened && a.pidfdExited(pidfd, 0)) {
+          const released = await Promise.race([opening.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
+          if (!released) throw new StateError('cannot start a container that has stopped');
+          return;
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
     const open = (async () => {
-      const fh = await fs.promises.open(fifo, fs.constants.O_RDONLY);
+      const fh = await opening;
       opened = true;
       try {
         const buf = Buffer.alloc(1);
