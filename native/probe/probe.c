@@ -6,9 +6,9 @@
  *
  * Verbs: pid, ppid, hostname, domainname, ids, cwd, env, umask, fds, ns,
  * mountinfo, status (Cap*, NoNewPrivs, Seccomp lines), rlimits, cat FILE,
- * stat PATH, ls DIR, write PATH TEXT, mkdir PATH, open PATH, isatty,
+ * stat PATH, ls DIR, write PATH TEXT, mkdir PATH, open PATH, isatty, winsize,
  * echo ARGS, exit N, sleep SECS, wait-signal, alloc MIB, fork N, spin SECS,
- * personality, oom, cgroup */
+ * personality, oom, cgroup, ioprio, sched, affinity */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sched.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -135,6 +138,39 @@ verb (int argc, char **argv)
                   rl.rlim_max == RLIM_INFINITY ? -1LL : (long long) rl.rlim_max);
         }
     }
+  else if (!strcmp (v, "ioprio"))
+    {
+      /* ioprio_get(2) IOPRIO_WHO_PROCESS, self: class in the top 3 of 16 bits */
+      long r = syscall (SYS_ioprio_get, 1, 0);
+      if (r < 0)
+        printf ("ioprio error %s\n", strerror (errno));
+      else
+        printf ("ioprio class %ld level %ld\n", (r >> 13) & 7, r & 0x1fff);
+    }
+  else if (!strcmp (v, "sched"))
+    {
+      struct sched_param sp;
+      int pol = sched_getscheduler (0);
+      sched_getparam (0, &sp);
+      errno = 0;
+      int nice = getpriority (PRIO_PROCESS, 0);
+      printf ("sched policy %d priority %d nice %d\n", pol & ~SCHED_RESET_ON_FORK, sp.sched_priority, nice);
+    }
+  else if (!strcmp (v, "affinity"))
+    {
+      cpu_set_t set;
+      CPU_ZERO (&set);
+      if (sched_getaffinity (0, sizeof set, &set) < 0)
+        printf ("affinity error %s\n", strerror (errno));
+      else
+        {
+          printf ("affinity");
+          for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET (c, &set))
+              printf (" %d", c);
+          printf ("\n");
+        }
+    }
   else if (!strcmp (v, "personality"))
     printf ("personality 0x%x\n", (unsigned) personality (0xffffffff));
   else if (!strcmp (v, "cat") && argc > 1)
@@ -185,6 +221,14 @@ verb (int argc, char **argv)
     printf ("mkdir %s %s\n", argv[1], mkdir (argv[1], 0755) < 0 ? strerror (errno) : "ok");
   else if (!strcmp (v, "isatty"))
     printf ("isatty %d %s\n", isatty (0), isatty (0) ? ttyname (0) : "");
+  else if (!strcmp (v, "winsize"))
+    {
+      struct winsize ws;
+      if (ioctl (0, TIOCGWINSZ, &ws) < 0)
+        printf ("winsize %s\n", strerror (errno));
+      else
+        printf ("winsize %u %u\n", ws.ws_row, ws.ws_col);
+    }
   else if (!strcmp (v, "echo"))
     {
       for (int i = 1; i < argc; i++)
