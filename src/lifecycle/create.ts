@@ -17,16 +17,17 @@ import type { HostInfo } from '../plan/host.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit, writeIdMaps } from '../process/spawn-init.js';
 import { addon } from '../native/addon.js';
-import { fromNodeError } from '../errors.js';
+import { UsageError, fromNodeError } from '../errors.js';
 import { lockDir, makeStateDir, removeStateDir, validateId, writeAtomic, writeState, type StoredState } from './store.js';
 import { procStat } from './status.js';
-import { runHooks, type OciState } from './hooks.js';
+import { ociState, runHooks } from './hooks.js';
 import { cgroupDirs, layoutInfo, openManager } from './cgroup.js';
 import type { CgroupManager } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { compileSeccomp } from '../linux/seccomp.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
+import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
 
 export interface CreateOptions {
   bundle?: string;
@@ -45,10 +46,6 @@ export interface Created {
 }
 
 const AT_FDCWD = -100;
-
-export function ociState(s: StoredState, status: string): OciState {
-  return { ociVersion: s.ociVersion, id: s.id, status, pid: s.pid || undefined, bundle: s.bundle, annotations: s.annotations };
-}
 
 function sourceKind(path: string): 'file' | 'dir' | 'missing' | 'other' {
   try {
@@ -86,6 +83,13 @@ function killAndWait(manager: CgroupManager | undefined, pid: number): void {
 export async function createContainer(g: Globals, idArg: string, o: CreateOptions): Promise<Created> {
   const id = validateId(idArg);
   const { bundle, config: spec, rootfs } = loadBundle(resolve(o.bundle ?? '.'));
+  // Someone must own the pty master: the caller's socket, or `run`'s own one.
+  if (spec.process?.terminal && !o.consoleSocket) {
+    throw new UsageError('process.terminal: a terminal needs --console-socket to receive the pty master when the runtime detaches (config.md#process)');
+  }
+  if (o.consoleSocket && spec.process && !spec.process.terminal) {
+    throw new UsageError('--console-socket: process.terminal is false, there is no pty to send (config.md#process)');
+  }
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
   const dir = makeStateDir(g.root, id);
   const lock = lockDir(dir);
@@ -119,7 +123,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       cgroup: layoutInfo(manager.layout),
       cgroupPaths: cgroupDirs(manager.layout, manager.paths),
       sourceKind,
-      lsms: [],
+      lsms: hostLsms(),
     };
     const plan: Plan = compile(spec, {
       id,
@@ -131,7 +135,9 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
       preserveFds: o.preserveFds,
       seccomp,
+      capLast: kernelCapLast(),
     });
+    for (const w of plan.warnings) g.warn(w);
 
     fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);

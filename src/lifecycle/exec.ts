@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { StateError, UsageError, fromNodeError } from '../errors.js';
+import { resolve } from 'node:path';
 import { addon } from '../native/addon.js';
 import type { Process } from '../spec/types.js';
 import { compileExec } from '../plan/compile.js';
@@ -20,6 +21,8 @@ import { exitStatus, forwardSignals } from './run.js';
 import type { CgroupManagerState } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { compileSeccomp } from '../linux/seccomp.js';
+import { listenConsole, type ConsoleReceiver } from '../process/console.js';
+import { relayTerminal, type TerminalRelay } from '../process/tty-relay.js';
 
 export interface ExecOptions {
   process?: string;
@@ -65,11 +68,15 @@ async function execProcess(base: Process | undefined, o: ExecOptions): Promise<P
   if (o.additionalGids?.length) p.user.additionalGids = o.additionalGids.map(Number);
   if (o.cap?.length) {
     const caps = p.capabilities ?? {};
-    // SECURITY(CVE-2022-29162): --cap adds to bounding, effective, permitted
-    // and ambient, never to inheritable.
-    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+    // SECURITY(CVE-2022-29162): --cap adds to bounding, effective and
+    // permitted, never to inheritable; so (as runc) to ambient only where the
+    // process already has it inheritable, the kernel refuses it otherwise.
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       caps[set] = [...new Set([...(caps[set] ?? []), ...o.cap])] as typeof caps.bounding;
     }
+    const inheritable = new Set<string>(caps.inheritable ?? []);
+    const ambient = o.cap.filter((c) => inheritable.has(c));
+    if (ambient.length) caps.ambient = [...new Set([...(caps.ambient ?? []), ...ambient])] as typeof caps.bounding;
     p.capabilities = caps;
   }
   if (o.noNewPrivs) p.noNewPrivileges = true;
@@ -87,23 +94,42 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
   const spec = readSavedSpec(dir);
   const proc = await execProcess(spec.process, o);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  const plan = compileExec(spec, proc, {
-    id,
-    bundle: s.bundle,
-    rootfs: s.rootfs,
-    initPid: s.pid,
-    consoleSocket: o.consoleSocket,
-    preserveFds: o.preserveFds,
-    seccomp,
-  });
-  const manager = s.cgroup ? await openManager(id, undefined, s.cgroup as CgroupManagerState) : undefined;
-  const init = spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
-    trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
-  });
-  if (o.pidFile) writePidFile(o.pidFile, init.pid);
-  if (o.detach) return 0;
-  const stop = forwardSignals(init.pid);
-  const r = await addon().waitAsync(init.pid);
-  stop();
-  return exitStatus(r);
+  // A terminal with nobody to receive its master: joey receives and relays
+  // it (foreground only, like runc).
+  let receiver: ConsoleReceiver | undefined;
+  if (proc.terminal && !o.consoleSocket) {
+    if (o.detach) throw new UsageError('exec: cannot allocate a terminal for a detached process without --console-socket (config.md#process)');
+    receiver = await listenConsole();
+  }
+  if (o.consoleSocket && !proc.terminal) throw new UsageError('exec: --console-socket needs a terminal (--tty or "terminal": true)');
+  try {
+    const plan = compileExec(spec, proc, {
+      id,
+      bundle: s.bundle,
+      rootfs: s.rootfs,
+      initPid: s.pid,
+      consoleSocket: receiver?.path ?? (o.consoleSocket ? resolve(o.consoleSocket) : undefined),
+      preserveFds: o.preserveFds,
+      seccomp,
+    });
+    const manager = s.cgroup ? await openManager(id, undefined, s.cgroup as CgroupManagerState) : undefined;
+    const init = spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
+      trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
+    });
+    if (o.pidFile) writePidFile(o.pidFile, init.pid);
+    if (o.detach) return 0;
+    let relay: TerminalRelay | undefined;
+    if (receiver) {
+      const master = await receiver.master();
+      receiver.close();
+      relay = relayTerminal(master, { consoleSize: proc.consoleSize });
+    }
+    const stop = forwardSignals(init.pid);
+    const r = await addon().waitAsync(init.pid);
+    stop();
+    await relay?.finish();
+    return exitStatus(r);
+  } finally {
+    receiver?.close();
+  }
 }

@@ -9,6 +9,11 @@ import { createContainer, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
 import type { Globals } from './context.js';
+import { resolve } from 'node:path';
+import { loadBundle } from '../spec/bundle.js';
+import { UsageError } from '../errors.js';
+import { listenConsole, type ConsoleReceiver } from '../process/console.js';
+import { relayTerminal, type TerminalRelay } from '../process/tty-relay.js';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
 
@@ -33,18 +38,43 @@ export function exitStatus(r: { code: number | null; signal: number | null }): n
 }
 
 export async function runContainer(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
-  const created = await createContainer(g, id, o);
+  let receiver: ConsoleReceiver | undefined;
+  let relay: TerminalRelay | undefined;
+  let consoleSize: { height: number; width: number } | undefined;
+  if (!o.consoleSocket) {
+    const proc = loadBundle(resolve(o.bundle ?? '.')).config.process;
+    if (proc?.terminal) {
+      if (o.detach) throw new UsageError('process.terminal: cannot allocate a terminal for a detached container without --console-socket (config.md#process)');
+      consoleSize = proc.consoleSize;
+      receiver = await listenConsole();
+    }
+  }
+  let created;
+  try {
+    created = await createContainer(g, id, receiver ? { ...o, consoleSocket: receiver.path } : o);
+  } catch (err) {
+    receiver?.close();
+    throw err;
+  }
   const stop = o.detach ? () => {} : forwardSignals(created.pid);
   try {
+    if (receiver) {
+      const master = await receiver.master();
+      receiver.close();
+      relay = relayTerminal(master, { consoleSize });
+    }
     await startContainer(g, id);
   } catch (err) {
     stop();
+    receiver?.close();
+    await relay?.finish(0);
     await deleteContainer(g, id, true);
     throw err;
   }
   if (o.detach) return 0;
   const result = await addon().waitAsync(created.pid);
   stop();
+  await relay?.finish();
   if (!o.keep) await deleteContainer(g, id, true);
   return exitStatus(result);
 }
