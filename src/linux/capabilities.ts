@@ -11,13 +11,89 @@
  * CAP_SYS_ADMIN, so before the drop; with it, as late as possible, so the
  * filter sees as few of our own syscalls as possible.
  */
+import { readFileSync } from 'node:fs';
 import type { Process } from '../spec/types.js';
 import type { CompiledSeccomp } from '../linux/seccomp.js';
-import { capMask } from './flags.js';
+import { CAPABILITIES, CAP_LAST, capMask } from './flags.js';
+import { SpecError } from '../errors.js';
 import { initOp } from '../plan/op.js';
 import type { InitOp } from '../plan/ops.js';
 
 const SPEC = 'config.md#linux-process';
+
+const CAP_SETS = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
+
+/** The kernel's highest capability number (/proc/sys/kernel/cap_last_cap), or joey's own list's. */
+export function kernelCapLast(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+    return Number.isInteger(n) && n >= 0 ? n : CAP_LAST;
+  } catch {
+    return CAP_LAST;
+  }
+}
+
+/**
+ * The LSMs this host enforces, as runc decides it: AppArmor when
+ * /sys/module/apparmor/parameters/enabled says Y (apparmor.IsEnabled),
+ * SELinux when selinuxfs is mounted (selinux.GetEnabled); the securityfs
+ * list /sys/kernel/security/lsm only narrows what those say.
+ */
+export function hostLsms(): string[] {
+  const read = (p: string): string | undefined => {
+    try {
+      return readFileSync(p, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const listed = read('/sys/kernel/security/lsm')?.split(',');
+  const out: string[] = [];
+  if (read('/sys/module/apparmor/parameters/enabled') === 'Y' && (!listed || listed.includes('apparmor'))) out.push('apparmor');
+  if (read('/sys/fs/selinux/enforce') !== undefined && (!listed || listed.includes('selinux'))) out.push('selinux');
+  return out;
+}
+
+export interface CapabilityOptions {
+  /** the kernel's last capability number; names above it are dropped with a warning (runc's capSlice) */
+  capLast?: number;
+  /** warnings go here (the plan's) */
+  warnings?: string[];
+}
+
+/**
+ * Capabilities the running kernel does not know: valid names (the validator
+ * refused unknown ones) numbered above cap_last_cap. runc ignores them with a
+ * warning, and so do we; the kernel would refuse them in PR_CAP_AMBIENT_RAISE.
+ */
+export function unavailableCapabilities(process: Process, capLast: number): string[] {
+  const caps = process.capabilities ?? {};
+  const out = new Set<string>();
+  for (const set of CAP_SETS) {
+    for (const name of caps[set] ?? []) {
+      const bit = (CAPABILITIES as readonly string[]).indexOf(name);
+      if (bit > capLast) out.add(name);
+    }
+  }
+  return [...out].sort();
+}
+
+/**
+ * capabilities(7): "no capability can ever be ambient if it is not both
+ * permitted and inheritable" — the kernel refuses PR_CAP_AMBIENT_RAISE
+ * otherwise, so say which entry is wrong before anything runs.
+ */
+export function checkAmbient(process: Process, jsonPrefix = 'process'): void {
+  const caps = process.capabilities ?? {};
+  const permitted = new Set<string>(caps.permitted ?? []);
+  const inheritable = new Set<string>(caps.inheritable ?? []);
+  (caps.ambient ?? []).forEach((name, i) => {
+    const missing = [permitted.has(name) ? '' : 'permitted', inheritable.has(name) ? '' : 'inheritable'].filter(Boolean);
+    if (missing.length) {
+      throw new SpecError(`${jsonPrefix}.capabilities.ambient[${i}]`, `${name} is ambient but not ${missing.join(' or ')}`, SPEC);
+    }
+  });
+}
 
 export function seccompOp(seccomp: CompiledSeccomp): InitOp {
   return initOp('init', 'seccomp', { filter: seccomp.bpf, flags: seccomp.flags }, 'linux.seccomp', 'config-linux.md#seccomp', {
@@ -26,9 +102,22 @@ export function seccompOp(seccomp: CompiledSeccomp): InitOp {
 }
 
 /** From dropping the bounding set to the last credential change. */
-export function credentialOps(process: Process, seccomp: CompiledSeccomp | undefined): InitOp[] {
+export function credentialOps(process: Process, seccomp: CompiledSeccomp | undefined, o: CapabilityOptions = {}): InitOp[] {
   const ops: InitOp[] = [];
-  const caps = process.capabilities ?? {};
+  checkAmbient(process);
+  const unavailable = unavailableCapabilities(process, o.capLast ?? CAP_LAST);
+  if (unavailable.length) {
+    o.warnings?.push(`process.capabilities: ignoring capabilities this kernel does not know: ${unavailable.join(', ')} (${SPEC})`);
+  }
+  const known = (names: readonly string[] | undefined) => names?.filter((n) => !unavailable.includes(n));
+  const given = process.capabilities ?? {};
+  const caps = {
+    bounding: known(given.bounding),
+    effective: known(given.effective),
+    permitted: known(given.permitted),
+    inheritable: known(given.inheritable),
+    ambient: known(given.ambient),
+  };
   const nnp = process.noNewPrivileges === true;
   if (seccomp && !nnp) ops.push(seccompOp(seccomp));
   ops.push(

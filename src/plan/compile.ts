@@ -41,6 +41,16 @@ export interface CompileOptions {
   preserveFds?: number;
   seccomp?: CompiledSeccomp;
   cgroup?: CgroupPlan;
+  /** /proc/sys/kernel/cap_last_cap; default: the last capability joey knows */
+  capLast?: number;
+}
+
+/** What processOps needs from the host, and where it reports what it leaves out. */
+interface ProcessHost {
+  /** LSMs the host enforces; undefined: unknown, emit the label ops */
+  lsms?: string[];
+  capLast?: number;
+  warnings: string[];
 }
 
 const HOOK_SPEC = 'config.md#posix-platform-hooks';
@@ -63,23 +73,33 @@ function initHookOps(spec: Spec, name: 'createContainer' | 'startContainer'): In
   );
 }
 
-function processOps(process: Process, seccomp: CompiledSeccomp | undefined, purpose: 'create' | 'exec'): InitOp[] {
+function processOps(process: Process, seccomp: CompiledSeccomp | undefined, purpose: 'create' | 'exec', host: ProcessHost): InitOp[] {
   const ops: InitOp[] = [];
   ops.push(...rlimitOps(process));
   if (process.user.umask !== undefined) {
     ops.push(initOp('init', 'umask', { value: process.user.umask }, 'process.user.umask', 'config.md#posix-process'));
   }
+  // runc: an AppArmor profile on a host without AppArmor is ignored, and a
+  // SELinux label without SELinux is a no-op; we say so in a warning.
   if (process.apparmorProfile) {
-    ops.push(initOp('init', 'set-label', { path: 'apparmor/exec', data: `exec ${process.apparmorProfile}` }, 'process.apparmorProfile', 'config.md#linux-process'));
+    if (host.lsms && !host.lsms.includes('apparmor')) {
+      host.warnings.push(`process.apparmorProfile: AppArmor is not enabled on this host, profile ${JSON.stringify(process.apparmorProfile)} not applied (config.md#linux-process)`);
+    } else {
+      ops.push(initOp('init', 'set-label', { path: 'apparmor/exec', data: `exec ${process.apparmorProfile}` }, 'process.apparmorProfile', 'config.md#linux-process'));
+    }
   }
   if (process.selinuxLabel) {
-    ops.push(initOp('init', 'set-label', { path: 'exec', data: process.selinuxLabel }, 'process.selinuxLabel', 'config.md#linux-process'));
+    if (host.lsms && !host.lsms.includes('selinux')) {
+      host.warnings.push(`process.selinuxLabel: SELinux is not enabled on this host, label ${JSON.stringify(process.selinuxLabel)} not applied (config.md#linux-process)`);
+    } else {
+      ops.push(initOp('init', 'set-label', { path: 'exec', data: process.selinuxLabel }, 'process.selinuxLabel', 'config.md#linux-process'));
+    }
   }
   ops.push(...schedulingOps(process));
   if (process.execCPUAffinity?.initial) {
     ops.push(initOp('init', 'set-cpu-affinity', { cpus: cpuListMask(process.execCPUAffinity.initial) }, 'process.execCPUAffinity.initial', 'config.md#linux-process'));
   }
-  ops.push(...credentialOps(process, seccomp));
+  ops.push(...credentialOps(process, seccomp, { capLast: host.capLast, warnings: host.warnings }));
   ops.push(
     initOp('init', 'chdir', { path: process.cwd }, 'process.cwd', 'config.md#process'),
     initOp('init', 'verify-cwd', {}, 'process.cwd', 'config.md#process', {
@@ -174,7 +194,14 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   ops.push(...hostnameOps(spec), ...sysctlOps(spec.linux?.sysctl), ...personalityOps(spec));
 
   // stage 2: the process
-  ops.push(...processOps(process, opts.seccomp, 'create'));
+  const warnings: string[] = [];
+  const mountLabel = spec.linux?.mountLabel;
+  if (mountLabel && !opts.host.lsms.includes('selinux')) {
+    warnings.push(`linux.mountLabel: SELinux is not enabled on this host, label ${JSON.stringify(mountLabel)} not applied (config-linux.md#mount-label)`);
+  } else if (mountLabel) {
+    warnings.push(`linux.mountLabel: mount labels are not implemented, ${JSON.stringify(mountLabel)} not applied (config-linux.md#mount-label)`);
+  }
+  ops.push(...processOps(process, opts.seccomp, 'create', { lsms: opts.host.lsms, capLast: opts.capLast, warnings }));
   ops.push(...finalOps(spec, process, opts.seccomp, { preserveFds: opts.preserveFds ?? 0, create: true }));
   ops.push(runtimeOp('write-state', `pid file and ${opts.stateDir}/state.json: "created"`, '', 'runtime.md#state'));
   ops.push(...runtimeHookOps(spec, 'poststart', 'after start'), ...runtimeHookOps(spec, 'poststop', 'after delete'));
@@ -186,7 +213,7 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
     rootfs: opts.rootfs,
     purpose: 'create',
     ops,
-    warnings: [],
+    warnings,
   };
 }
 
@@ -199,6 +226,9 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds?: number;
   seccomp?: CompiledSeccomp;
+  /** LSMs the host enforces; undefined: unknown, the label ops are kept */
+  lsms?: string[];
+  capLast?: number;
 }
 
 /**
@@ -226,7 +256,8 @@ export function compileExec(spec: Spec, process: Process, opts: ExecOptions): Pl
     ops.push(initOp('init', 'setsid', {}, '', 'runtime.md'));
     ops.push(initOp('init', 'console-setup', { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 }, 'process.terminal', 'config.md#process', { security: 'CVE-2025-52565' }));
   }
-  ops.push(...processOps(process, opts.seccomp, 'exec'));
+  const warnings: string[] = [];
+  ops.push(...processOps(process, opts.seccomp, 'exec', { lsms: opts.lsms, capLast: opts.capLast, warnings }));
   ops.push(...finalOps(spec, process, opts.seccomp, { preserveFds: opts.preserveFds ?? 0, create: false }));
-  return { containerId: opts.id, ociVersion: spec.ociVersion, bundle: opts.bundle, rootfs: opts.rootfs, purpose: 'exec', ops, warnings: [] };
+  return { containerId: opts.id, ociVersion: spec.ociVersion, bundle: opts.bundle, rootfs: opts.rootfs, purpose: 'exec', ops, warnings };
 }
