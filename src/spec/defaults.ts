@@ -2,13 +2,15 @@
  * The `joey spec` template — what `runc spec` writes (runc
  * libcontainer/specconv/example.go Example and ToRootless), as runtime-spec
  * config.md / config-linux.md values.
- * Security: CVE-2022-29162 (no inheritable capabilities in the template)
+ * Security: CVE-2022-29162 (no inheritable capabilities in the template);
+ * the default seccomp profile (runc spec writes none; Docker always adds one)
  *
  * Plain data, no zod: `joey spec` prints this without loading the validator.
  */
 
 import { DEFAULT_SPEC_VERSION } from './names.js';
-import type { Capability, LinuxNamespace, Mount, Spec } from './types.js';
+import type { Capability, LinuxNamespace, LinuxSeccomp, Mount, Spec } from './types.js';
+import { defaultSeccompProfile } from '../linux/seccomp-default.js';
 
 export interface DefaultSpecOptions {
   /** like `runc spec --rootless`: user namespace, no network namespace, no cgroup limits */
@@ -116,6 +118,9 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
       ],
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
+      // config-linux.md#seccomp: a Docker-like allowlist (src/linux/seccomp-default.ts);
+      // the same for rootless, where it also keeps namespace creation away from the process.
+      seccomp: defaultSeccompProfile() as LinuxSeccomp,
     },
   };
   return opts.rootless ? toRootless(spec, opts) : spec;

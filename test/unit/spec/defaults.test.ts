@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { defaultSpec } from '../../../src/spec/defaults.js';
 import { validateSpec } from '../../../src/spec/validate.js';
+import { defaultSeccompProfile } from '../../../src/linux/seccomp-default.js';
 
 describe('defaultSpec (the `joey spec` template)', () => {
   test('round-trips through JSON and validateSpec unchanged', () => {
@@ -48,7 +49,8 @@ describe('defaultSpec (the `joey spec` template)', () => {
     expect(spec.linux?.maskedPaths).toHaveLength(10);
     expect(spec.linux?.readonlyPaths).toEqual(['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
     expect(spec.linux?.resources?.devices).toEqual([{ allow: false, access: 'rwm' }]);
-    expect(spec.linux).not.toHaveProperty('seccomp');
+    // Docker-like: joey spec carries the default seccomp profile
+    expect(spec.linux?.seccomp).toEqual(defaultSeccompProfile());
     expect(spec.linux).not.toHaveProperty('uidMappings');
   });
 
@@ -92,5 +94,16 @@ describe('defaultSpec({ rootless: true }) (runc spec --rootless)', () => {
     const pts = spec.mounts?.find((m) => m.destination === '/dev/pts');
     expect(pts?.options).toEqual(['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620']);
     expect(spec.linux).not.toHaveProperty('resources');
+  });
+});
+
+describe('the default seccomp profile in `joey spec`', () => {
+  test('rootless and not: the same profile, and it validates', () => {
+    for (const rootless of [false, true]) {
+      const spec = defaultSpec({ rootless });
+      expect(spec.linux?.seccomp?.defaultAction).toBe('SCMP_ACT_ERRNO');
+      expect(spec.linux?.seccomp).toEqual(defaultSeccompProfile());
+      expect(validateSpec(JSON.parse(JSON.stringify(spec))).linux?.seccomp).toEqual(spec.linux?.seccomp);
+    }
   });
 });
