@@ -21,6 +21,7 @@ import { exitStatus, forwardSignals } from './run.js';
 import type { CgroupManagerState } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { compileSeccomp } from '../linux/seccomp.js';
+import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
 import { listenConsole, type ConsoleReceiver } from '../process/console.js';
 import { relayTerminal, type TerminalRelay } from '../process/tty-relay.js';
 
@@ -111,7 +112,10 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
       consoleSocket: receiver?.path ?? (o.consoleSocket ? resolve(o.consoleSocket) : undefined),
       preserveFds: o.preserveFds,
       seccomp,
+      lsms: hostLsms(),
+      capLast: kernelCapLast(),
     });
+    for (const w of plan.warnings) g.warn(w);
     const manager = s.cgroup ? await openManager(id, undefined, s.cgroup as CgroupManagerState) : undefined;
     const init = spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
       trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
