@@ -12,7 +12,7 @@ const STAGE_TITLE: Record<string, string> = {
   init: 'stage 2 · init  (joey:[2:INIT], PID 1 in the container)',
 };
 
-const q = (s: unknown) => JSON.stringify(s);
+const q = (s: unknown) => (typeof s === 'bigint' ? s.toString() : JSON.stringify(s));
 
 /** One line saying what the op asks the kernel for. */
 export function describeOp(op: Op): string {
