@@ -226,9 +226,10 @@ export function buildProgram(): Command {
     .option('-b, --bundle <dir>', 'path to the bundle', '.')
     .option('--id <id>', 'container id to plan for', 'demo')
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('--show-seccomp', 'also print the seccomp filter (libseccomp pseudo filter code)')
     .action(async (o) => {
       const { planCommand } = await import('./commands/plan.js');
-      process.stdout.write(await planCommand(globals(program), o.bundle, o.id, o.format));
+      process.stdout.write(await planCommand(globals(program), o.bundle, o.id, o.format, { showSeccomp: !!o.showSeccomp }));
     });
 
   const bundle = program.command('bundle').description('make bundles');

@@ -12,13 +12,23 @@ import type { HostInfo } from '../../plan/host.js';
 import { layoutInfo } from '../../lifecycle/cgroup.js';
 import { detectLayout } from '../../cgroups/layout.js';
 import type { Globals } from '../../lifecycle/context.js';
+import { hostLsms, kernelCapLast } from '../../linux/capabilities.js';
 
-export async function planCommand(g: Globals, bundleDir: string, id: string, format: 'text' | 'json'): Promise<string> {
+export interface PlanOptions {
+  /** after the plan, the seccomp filter as libseccomp's pseudo filter code (text format only) */
+  showSeccomp?: boolean;
+}
+
+export async function planCommand(g: Globals, bundleDir: string, id: string, format: 'text' | 'json', o: PlanOptions = {}): Promise<string> {
   const { bundle, config: spec, rootfs } = loadBundle(resolve(bundleDir));
   let seccomp;
+  let seccompText = '';
   if (spec.linux?.seccomp) {
-    const { compileSeccomp } = await import('../../linux/seccomp.js');
+    const { compileSeccomp, renderSeccomp } = await import('../../linux/seccomp.js');
     seccomp = compileSeccomp(spec.linux.seccomp);
+    if (o.showSeccomp) seccompText = renderSeccomp(spec.linux.seccomp);
+  } else if (o.showSeccomp) {
+    seccompText = '# seccomp: no linux.seccomp in this config\n';
   }
   const layout = detectLayout();
   const host: HostInfo = {
@@ -31,8 +41,9 @@ export async function planCommand(g: Globals, bundleDir: string, id: string, for
         return 'missing';
       }
     },
-    lsms: [],
+    lsms: hostLsms(),
   };
-  const plan = compile(spec, { id, bundle, rootfs, stateDir: join(g.root, id), host, seccomp });
-  return format === 'json' ? `${JSON.stringify(planToJSON(plan), null, 2)}\n` : renderPlan(plan);
+  const plan = compile(spec, { id, bundle, rootfs, stateDir: join(g.root, id), host, seccomp, capLast: kernelCapLast() });
+  if (format === 'json') return `${JSON.stringify(planToJSON(plan), null, 2)}\n`;
+  return seccompText ? `${renderPlan(plan)}\n${seccompText}` : renderPlan(plan);
 }
