@@ -1,0 +1,810 @@
+/* agent.c — joey's init as PID 1 of a microVM: the guest agent of `--vm`
+ * (docs/vm.md §6.2, §6.5; design.md §7).
+ *
+ * The same static binary the host runs as joey:[1:CHILD]. When the kernel
+ * starts it as /init (pid 1) it boots the guest instead: loads the listed
+ * modules (stock kernels), moves off the initramfs root the way switch_root
+ * does (so the plan's pivot_root works unchanged), mounts proc, sys, dev,
+ * cgroup2 with every controller enabled, the shared rootfs (9p tag `rootfs`)
+ * on /run/rootfs, finds its virtio-serial ports by name, and serves the
+ * control protocol on port `ctl`. For CREATE it plays the runtime's part:
+ * it execs this same binary as joey:[1:CHILD] from the fd of /init and feeds
+ * it the plan over the usual SEQPACKET sync socket, so every op runs in the
+ * same C code as on the host.
+ *
+ * Protocol (one line per message; bodies follow `<VERB> <len>\n` exactly):
+ *   host → agent: PING | CGROUP <len> | PLAN <len> | CREATE relay|ports |
+ *                 START | KILL <sig> | WAIT | STATE | I <len> (stdin, 0 = EOF) | SHUTDOWN
+ *   agent → host: READY | OK | CREATED <pid> | STARTED | ERROR <op> <errno> <msg%> |
+ *                 STATE <status> <pid> <exit> | EXIT <code> | O <len> | E <len> | BYE
+ * In relay mode the container's stdout and stderr are pipes multiplexed on
+ * this one port, so no output can arrive after EXIT (vm.md §6.7); in ports
+ * mode they are the `out`/`err` virtio-serial ports themselves.
+ * The agent never writes unsolicited messages except O/E/EXIT in relay mode,
+ * where the host holds the connection open (vm.md §4 item 5).
+ *
+ * Kernel: finit_module(2), mount(2) MS_MOVE, cgroups(7) v2, virtio_console,
+ * signalfd(2), ioperm(2) + isa-debug-exit, reboot(2) */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/protocol.h"
+
+int agent_main (int argc, char **argv);
+
+#define ROOTFS "/run/rootfs"
+#define STATE_DIR "/run/joey"
+#define CGROUP "/sys/fs/cgroup/container"
+
+static int ctl = -1, out_port = -1, err_port = -1;
+static int init_fd = -1;
+static int sfd = -1;
+static pid_t guest_pid;
+static int created, started, exited, exit_code;
+static int relay;
+static int pipe_in = -1, pipe_out = -1, pipe_err = -1;
+static int wait_pending;
+static uint8_t *plan;
+static size_t plan_len;
+
+static void
+logmsg (const char *fmt, ...)
+{
+  char buf[512];
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (buf, sizeof buf - 1, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  if (n > (int) sizeof buf - 2)
+    n = sizeof buf - 2;
+  buf[n++] = '\n';
+  if (write (2, "joey-agent: ", 12) < 0 || write (2, buf, n) < 0)
+    return;
+}
+
+static void
+power_off (int code)
+{
+  sync ();
+  /* isa-debug-exit: QEMU exits with (code << 1) | 1 (vm.md §4 item 3). */
+  if (ioperm (0x501, 1, 1) == 0)
+    outb ((unsigned char) code, 0x501);
+  reboot (RB_POWER_OFF);
+  /* -no-reboot turns a reset into QEMU's exit. */
+  reboot (RB_AUTOBOOT);
+  for (;;)
+    pause ();
+}
+
+static void
+die (const char *what)
+{
+  logmsg ("fatal: %s: %s", what, strerror (errno));
+  power_off (120);
+}
+
+/* ---- writing to the host ---- */
+
+static int
+write_all (int fd, const void *p, size_t n)
+{
+  const char *c = p;
+  while (n > 0)
+    {
+      ssize_t w = write (fd, c, n);
+      if (w < 0 && (errno == EINTR || errno == EAGAIN))
+        {
+          /* host not connected yet (vm.md §4 item 5): wait for room */
+          struct pollfd pf = { .fd = fd, .events = POLLOUT };
+          poll (&pf, 1, 50);
+          continue;
+        }
+      if (w <= 0)
+        return -1;
+      c += w;
+      n -= (size_t) w;
+    }
+  return 0;
+}
+
+static void
+reply (const char *fmt, ...)
+{
+  char buf[1200];
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (buf, sizeof buf - 1, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  if (n > (int) sizeof buf - 2)
+    n = sizeof buf - 2;
+  buf[n++] = '\n';
+  write_all (ctl, buf, (size_t) n);
+}
+
+static void
+pct (char *dst, size_t cap, const char *src)
+{
+  size_t o = 0;
+  for (; *src && o + 4 < cap; src++)
+    {
+      unsigned char c = (unsigned char) *src;
+      if (c <= ' ' || c == '%' || c >= 0x7f)
+        o += (size_t) snprintf (dst + o, cap - o, "%%%02X", c);
+      else
+        dst[o++] = (char) c;
+    }
+  dst[o] = 0;
+}
+
+static void
+reply_error (long index, int errnum, const char *msg)
+{
+  char enc[1024];
+  pct (enc, sizeof enc, msg);
+  reply ("ERROR %ld %d %s", index, errnum, enc);
+}
+
+static void
+frame (char tag, const void *data, size_t n)
+{
+  char head[32];
+  int h = snprintf (head, sizeof head, "%c %zu\n", tag, n);
+  write_all (ctl, head, (size_t) h);
+  if (n)
+    write_all (ctl, data, n);
+}
+
+/* ---- reading from the host: a buffered reader over the ctl port ---- */
+
+static uint8_t rbuf[65536];
+static size_t rpos, rlen;
+
+/* 1 on data, 0 when the host went away */
+static int
+fill (void)
+{
+  for (;;)
+    {
+      ssize_t n = read (ctl, rbuf, sizeof rbuf);
+      if (n > 0)
+        {
+          rpos = 0;
+          rlen = (size_t) n;
+          return 1;
+        }
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        {
+          struct pollfd pf = { .fd = ctl, .events = POLLIN };
+          if (poll (&pf, 1, 1000) >= 0 && (pf.revents & POLLHUP) && !(pf.revents & POLLIN))
+            return 0;
+          continue;
+        }
+      return 0;
+    }
+}
+
+static int
+read_line (char *line, size_t cap)
+{
+  size_t o = 0;
+  for (;;)
+    {
+      if (rpos == rlen && !fill ())
+        return -1;
+      char c = (char) rbuf[rpos++];
+      if (c == '\n')
+        break;
+      if (o + 1 < cap)
+        line[o++] = c;
+    }
+  line[o] = 0;
+  return 0;
+}
+
+static int
+read_exact (uint8_t *dst, size_t n)
+{
+  while (n > 0)
+    {
+      if (rpos == rlen && !fill ())
+        return -1;
+      size_t k = rlen - rpos < n ? rlen - rpos : n;
+      if (dst)
+        {
+          memcpy (dst, rbuf + rpos, k);
+          dst += k;
+        }
+      rpos += k;
+      n -= k;
+    }
+  return 0;
+}
+
+/* ---- boot ---- */
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* /modules/NN-name.ko in dependency order (native/vm/build-assets.sh). */
+static void
+load_modules (void)
+{
+  DIR *d = opendir ("/modules");
+  if (d == NULL)
+    return;
+  char *names[64];
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir (d)) != NULL && n < 64)
+    if (strstr (e->d_name, ".ko"))
+      names[n++] = strdup (e->d_name);
+  closedir (d);
+  qsort (names, (size_t) n, sizeof names[0], cmp_str);
+  for (int i = 0; i < n; i++)
+    {
+      char path[300];
+      snprintf (path, sizeof path, "/modules/%s", names[i]);
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || (syscall (SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST))
+        logmsg ("load %s: %s", names[i], strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      free (names[i]);
+    }
+}
+
+/* pivot_root(2) refuses the initramfs root; do what switch_root does once:
+ * a tmpfs moved onto / and chrooted into (vm.md §6.2). */
+static void
+leave_initramfs (void)
+{
+  mkdir ("/newroot", 0755);
+  if (mount ("tmpfs", "/newroot", "tmpfs", 0, "mode=0755") < 0)
+    die ("mount tmpfs");
+  if (chdir ("/newroot") < 0 || mount (".", "/", NULL, MS_MOVE, NULL) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    die ("move root");
+}
+
+static void
+mkdirs (const char *const *dirs)
+{
+  for (; *dirs; dirs++)
+    mkdir (*dirs, 0755);
+}
+
+static void
+setup_cgroup2 (void)
+{
+  if (mount ("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate") < 0)
+    {
+      logmsg ("mount cgroup2: %s", strerror (errno));
+      return;
+    }
+  char ctrls[512] = { 0 };
+  int fd = open ("/sys/fs/cgroup/cgroup.controllers", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      ssize_t n = read (fd, ctrls, sizeof ctrls - 1);
+      if (n < 0)
+        n = 0;
+      ctrls[n] = 0;
+      close (fd);
+    }
+  int sc = open ("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+  for (char *save, *tok = strtok_r (ctrls, " \n", &save); tok && sc >= 0; tok = strtok_r (NULL, " \n", &save))
+    {
+      char w[64];
+      int k = snprintf (w, sizeof w, "+%s", tok);
+      if (write (sc, w, (size_t) k) < 0)
+        logmsg ("enable controller %s: %s", tok, strerror (errno));
+    }
+  if (sc >= 0)
+    close (sc);
+  mkdir (CGROUP, 0755);
+}
+
+static int
+read_small (const char *path, char *buf, size_t cap)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read (fd, buf, cap - 1);
+  close (fd);
+  if (n < 0)
+    return -1;
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    n--;
+  buf[n] = 0;
+  return 0;
+}
+
+/* Ports are named by the host (`-device virtserialport,name=ctl`); the name
+ * arrives through the control virtqueue, so poll for it. */
+static void
+find_ports (void)
+{
+  for (int tries = 0; tries < 2000 && ctl < 0; tries++)
+    {
+      DIR *d = opendir ("/sys/class/virtio-ports");
+      struct dirent *e;
+      while (d && (e = readdir (d)) != NULL)
+        {
+          if (e->d_name[0] == '.')
+            continue;
+          char path[300], name[64], dev[300];
+          snprintf (path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+          if (read_small (path, name, sizeof name) < 0)
+            continue;
+          snprintf (dev, sizeof dev, "/dev/%s", e->d_name);
+          int *slot = strcmp (name, "ctl") == 0 ? &ctl : strcmp (name, "out") == 0 ? &out_port
+                                                         : strcmp (name, "err") == 0 ? &err_port : NULL;
+          if (slot && *slot < 0)
+            *slot = open (dev, (slot == &ctl ? O_RDWR : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+        }
+      if (d)
+        closedir (d);
+      if (ctl < 0)
+        {
+          struct timespec ts = { 0, 5 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+    }
+  if (ctl < 0)
+    die ("no virtio-serial port named `ctl`");
+}
+
+static void
+boot (void)
+{
+  load_modules ();
+  init_fd = open ("/init", O_RDONLY | O_CLOEXEC);
+  if (init_fd < 0)
+    die ("open /init");
+  leave_initramfs ();
+  static const char *const dirs[] = { "/proc", "/sys", "/dev", "/run", ROOTFS, STATE_DIR, "/tmp", NULL };
+  mkdirs (dirs);
+  if (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+    die ("mount proc");
+  if (mount ("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+    die ("mount sysfs");
+  if (mount ("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755") < 0)
+    die ("mount devtmpfs");
+  int con = open ("/dev/console", O_RDWR | O_NOCTTY);
+  if (con >= 0)
+    {
+      dup2 (con, 0);
+      dup2 (con, 1);
+      dup2 (con, 2);
+      if (con > 2)
+        close (con);
+    }
+  setup_cgroup2 ();
+  /* The bundle's rootfs; root.readonly is enforced by the host's
+   * `-fsdev readonly=on` and by the plan's remount. */
+  if (mount ("rootfs", ROOTFS, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=client") < 0)
+    die ("mount 9p rootfs");
+  find_ports ();
+}
+
+/* ---- the container ---- */
+
+static int
+cgroup_writes (const uint8_t *body, size_t len)
+{
+  char *text = strndup ((const char *) body, len);
+  if (!text)
+    return -1;
+  int rc = 0;
+  for (char *save, *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      char *sp = strchr (l, ' ');
+      if (!sp)
+        continue;
+      *sp = 0;
+      /* SECURITY: a file name, never a path (runc#4103-style traversal) */
+      if (strchr (l, '/') || l[0] == '.')
+        {
+          reply_error (-1, EINVAL, "cgroup: bad file name");
+          rc = -1;
+          break;
+        }
+      char path[256];
+      snprintf (path, sizeof path, CGROUP "/%s", l);
+      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, sp + 1, strlen (sp + 1)) < 0)
+        {
+          char m[320];
+          snprintf (m, sizeof m, "cgroup: write %s = %s: %s", l, sp + 1, strerror (errno));
+          if (fd >= 0)
+            close (fd);
+          reply_error (-1, errno, m);
+          rc = -1;
+          break;
+        }
+      close (fd);
+    }
+  free (text);
+  return rc;
+}
+
+static int
+seq_send (int fd, uint32_t type, const void *payload, size_t n)
+{
+  uint8_t head[4];
+  memcpy (head, &type, 4);
+  struct iovec iov[2] = { { head, 4 }, { (void *) payload, n } };
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = n ? 2 : 1 };
+  return sendmsg (fd, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static void
+do_create (const char *mode)
+{
+  if (created)
+    return reply_error (-1, EEXIST, "a container was already created in this VM");
+  if (!plan)
+    return reply_error (-1, EINVAL, "CREATE before PLAN");
+  relay = strcmp (mode, "relay") == 0;
+  int in_fd, o_fd, e_fd;
+  int p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 }, p_err[2] = { -1, -1 };
+  if (relay)
+    {
+      if (pipe2 (p_in, O_CLOEXEC) < 0 || pipe2 (p_out, O_CLOEXEC) < 0 || pipe2 (p_err, O_CLOEXEC) < 0)
+        return reply_error (-1, errno, "pipe");
+      in_fd = p_in[0];
+      o_fd = p_out[1];
+      e_fd = p_err[1];
+    }
+  else
+    {
+      in_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+      o_fd = out_port >= 0 ? out_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      e_fd = err_port >= 0 ? err_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+  unlink (STATE_DIR "/exec.fifo");
+  if (mkfifo (STATE_DIR "/exec.fifo", 0622) < 0)
+    return reply_error (-1, errno, "mkfifo exec.fifo");
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return reply_error (-1, errno, "socketpair");
+  pid_t child = fork ();
+  if (child < 0)
+    return reply_error (-1, errno, "fork");
+  if (child == 0)
+    {
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      if (dup2 (in_fd, 0) < 0 || dup2 (o_fd, 1) < 0 || dup2 (e_fd, 2) < 0 || dup2 (sv[1], 3) < 0)
+        _exit (127);
+      char *const args[] = { "joey:[1:CHILD]", "3", "0", NULL };
+      char *const envp[] = { NULL };
+      syscall (SYS_execveat, init_fd, "", args, envp, AT_EMPTY_PATH);
+      _exit (127);
+    }
+  close (sv[1]);
+  if (relay)
+    {
+      close (p_in[0]);
+      close (p_out[1]);
+      close (p_err[1]);
+      pipe_in = p_in[1];
+      pipe_out = p_out[0];
+      pipe_err = p_err[0];
+      fcntl (pipe_out, F_SETFL, O_NONBLOCK);
+      fcntl (pipe_err, F_SETFL, O_NONBLOCK);
+    }
+  else
+    close (in_fd);
+  /* the cgroup join, before the init runs any op (runc's order) */
+  char pidtxt[32];
+  int k = snprintf (pidtxt, sizeof pidtxt, "%d", child);
+  int cfd = open (CGROUP "/cgroup.procs", O_WRONLY | O_CLOEXEC);
+  if (cfd < 0 || write (cfd, pidtxt, (size_t) k) < 0)
+    logmsg ("join cgroup: %s", strerror (errno));
+  if (cfd >= 0)
+    close (cfd);
+
+  int s = sv[0];
+  if (seq_send (s, MSG_PLAN, plan, plan_len) < 0)
+    {
+      close (s);
+      return reply_error (-1, errno, "send plan");
+    }
+  static uint8_t buf[256 * 1024 + 8];
+  for (;;)
+    {
+      union
+      {
+        char b[CMSG_SPACE (sizeof (int) * 4)];
+        struct cmsghdr a;
+      } cm;
+      struct iovec iov = { buf, sizeof buf - 1 };
+      struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof cm.b };
+      ssize_t n = recvmsg (s, &m, MSG_CMSG_CLOEXEC);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 4)
+        {
+          close (s);
+          return reply_error (-1, 0, "init exited without reporting an error");
+        }
+      for (struct cmsghdr *c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
+        if (c->cmsg_type == SCM_RIGHTS)
+          for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN (0)) / sizeof (int); i++)
+            close (((int *) CMSG_DATA (c))[i]);
+      uint32_t type;
+      memcpy (&type, buf, 4);
+      switch (type)
+        {
+        case MSG_PID:
+          memcpy (&guest_pid, buf + 4, 4);
+          break;
+        case MSG_USERMAP_PLS:
+          close (s);
+          return reply_error (-1, ENOTSUP, "user namespaces are not supported with --vm yet");
+        case MSG_HOOKS_PLS:
+          seq_send (s, MSG_HOOKS_ACK, "{}", 3);
+          break;
+        case MSG_SECCOMP_FD:
+          seq_send (s, MSG_SECCOMP_ACK, NULL, 0);
+          break;
+        case MSG_OP:
+          break;
+        case MSG_ERROR:
+          {
+            uint32_t index;
+            int32_t errnum;
+            memcpy (&index, buf + 4, 4);
+            memcpy (&errnum, buf + 8, 4);
+            buf[n] = 0;
+            close (s);
+            return reply_error ((long) index, errnum, (char *) buf + 12);
+          }
+        case MSG_READY:
+          close (s);
+          created = 1;
+          return reply ("CREATED %d", guest_pid);
+        default:
+          close (s);
+          return reply_error (-1, 0, "init sent an unknown message");
+        }
+    }
+}
+
+static void
+do_start (void)
+{
+  if (!created || started)
+    return reply_error (-1, EINVAL, started ? "the container was already started" : "no container to start");
+  int fd = open (STATE_DIR "/exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return reply_error (-1, errno, "open exec.fifo");
+  struct pollfd pf = { .fd = fd, .events = POLLIN };
+  char c;
+  int ok = 0;
+  for (int i = 0; i < 100 && !ok; i++)
+    {
+      if (poll (&pf, 1, 100) > 0 && read (fd, &c, 1) == 1)
+        ok = 1;
+      else if (exited)
+        break;
+    }
+  close (fd);
+  unlink (STATE_DIR "/exec.fifo");
+  if (!ok && !exited)
+    return reply_error (-1, ETIMEDOUT, "the container init did not reach the start barrier");
+  started = 1;
+  reply ("STARTED");
+}
+
+static void
+drain (int *fd, char tag)
+{
+  if (*fd < 0)
+    return;
+  static uint8_t b[65536];
+  for (;;)
+    {
+      ssize_t n = read (*fd, b, sizeof b);
+      if (n > 0)
+        {
+          frame (tag, b, (size_t) n);
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n == 0)
+        {
+          close (*fd);
+          *fd = -1;
+        }
+      return;
+    }
+}
+
+static void
+maybe_exit_reply (void)
+{
+  if (!wait_pending || !exited)
+    return;
+  /* everything the process wrote is in the pipes now: send it before EXIT */
+  drain (&pipe_out, 'O');
+  drain (&pipe_err, 'E');
+  wait_pending = 0;
+  reply ("EXIT %d", exit_code);
+}
+
+static void
+reap (void)
+{
+  struct signalfd_siginfo si;
+  while (read (sfd, &si, sizeof si) > 0)
+    ;
+  int st;
+  pid_t p;
+  while ((p = waitpid (-1, &st, WNOHANG)) > 0)
+    if (p == guest_pid && guest_pid > 0)
+      {
+        exited = 1;
+        exit_code = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
+      }
+}
+
+static void
+handle (char *line)
+{
+  char verb[16] = { 0 };
+  long arg = 0;
+  char word[32] = { 0 };
+  sscanf (line, "%15s %31s", verb, word);
+  arg = strtol (word, NULL, 10);
+  if (strcmp (verb, "PING") == 0)
+    reply ("READY");
+  else if (strcmp (verb, "PLAN") == 0 || strcmp (verb, "CGROUP") == 0)
+    {
+      if (arg < 0 || arg > PLAN_MAX_PLAN_BYTES) /* SECURITY(CVE-2021-43784): bound the length */
+        {
+          read_exact (NULL, 0);
+          return reply_error (-1, EMSGSIZE, "message too long");
+        }
+      uint8_t *b = malloc ((size_t) arg + 1);
+      if (!b || read_exact (b, (size_t) arg) < 0)
+        return;
+      if (verb[0] == 'P')
+        {
+          free (plan);
+          plan = b;
+          plan_len = (size_t) arg;
+          reply ("OK");
+        }
+      else
+        {
+          if (cgroup_writes (b, (size_t) arg) == 0)
+            reply ("OK");
+          free (b);
+        }
+    }
+  else if (strcmp (verb, "I") == 0)
+    {
+      if (arg <= 0)
+        {
+          if (pipe_in >= 0)
+            close (pipe_in);
+          pipe_in = -1;
+          return;
+        }
+      uint8_t *b = malloc ((size_t) arg);
+      if (!b || read_exact (b, (size_t) arg) < 0)
+        return;
+      if (pipe_in >= 0 && write_all (pipe_in, b, (size_t) arg) < 0)
+        {
+          close (pipe_in);
+          pipe_in = -1;
+        }
+      free (b);
+    }
+  else if (strcmp (verb, "CREATE") == 0)
+    do_create (word);
+  else if (strcmp (verb, "START") == 0)
+    do_start ();
+  else if (strcmp (verb, "KILL") == 0)
+    {
+      if (guest_pid > 0 && !exited && kill (guest_pid, (int) arg) < 0)
+        reply_error (-1, errno, "kill");
+      else if (!relay)
+        reply ("OK");
+    }
+  else if (strcmp (verb, "WAIT") == 0)
+    {
+      wait_pending = 1;
+      maybe_exit_reply ();
+    }
+  else if (strcmp (verb, "STATE") == 0)
+    reply ("STATE %s %d %d", exited ? "stopped" : started ? "running" : created ? "created" : "creating", guest_pid,
+           exited ? exit_code : -1);
+  else if (strcmp (verb, "SHUTDOWN") == 0)
+    {
+      reply ("BYE");
+      kill (-1, SIGKILL);
+      power_off (0);
+    }
+  else
+    reply_error (-1, EINVAL, "unknown request");
+}
+
+int
+agent_main (int argc, char **argv)
+{
+  (void) argc;
+  (void) argv;
+  sigset_t set;
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  sfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  boot ();
+
+  char line[256];
+  for (;;)
+    {
+      struct pollfd pf[4] = {
+        { .fd = ctl, .events = POLLIN },
+        { .fd = sfd, .events = POLLIN },
+        { .fd = relay ? pipe_out : -1, .events = POLLIN },
+        { .fd = relay ? pipe_err : -1, .events = POLLIN },
+      };
+      /* with no host connected the port polls as POLLHUP at once: check back later */
+      int r = poll (pf, 4, 20);
+      if (r < 0)
+        continue;
+      if (pf[1].revents)
+        reap ();
+      if (pf[2].revents)
+        drain (&pipe_out, 'O');
+      if (pf[3].revents)
+        drain (&pipe_err, 'E');
+      maybe_exit_reply ();
+      if (pf[0].revents & POLLIN)
+        {
+          if (read_line (line, sizeof line) == 0)
+            handle (line);
+        }
+      else if (pf[0].revents & POLLHUP)
+        {
+          struct timespec ts = { 0, 20 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+      /* buffered requests that arrived with the last read */
+      while (rpos < rlen)
+        {
+          if (read_line (line, sizeof line) == 0)
+            handle (line);
+        }
+    }
+}
