@@ -1,0 +1,412 @@
+/**
+ * The --vm backend: the same bundle in a QEMU microVM, Kata-style —
+ * docs/vm.md §6.6 (lifecycle mapping), §6.7 (stdio); design.md §7
+ *
+ * One QEMU per container; QEMU is the only long-lived host process and
+ * `state.pid` is its pid. The guest's PID 1 is joey's own init in agent mode
+ * (native/init/agent.c); it runs the plan compiled here, for a guest whose
+ * rootfs is the 9p share at /run/rootfs and whose state dir is /run/joey,
+ * with the same op functions as on the host, and applies linux.resources on
+ * the guest's own cgroup v2 hierarchy.
+ *
+ * Two stdio modes:
+ *  - detached (`create`, `run -d`): the container's fds 1 and 2 are the `out`
+ *    and `err` virtio-serial ports, which QEMU writes to the caller's stdout
+ *    and stderr; stdin is /dev/null. The agent powers the VM off when the
+ *    container exits, so "QEMU gone" is "stopped".
+ *  - relay (`run` in the foreground): stdin, stdout and stderr are pipes in
+ *    the guest, multiplexed on the control channel; EXIT comes after the last
+ *    output frame.
+ * The status between create and start is kept like the host path's: an
+ * exec.fifo in the state dir until `start` (lifecycle/status.ts).
+ */
+import * as fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { addon } from '../native/addon.js';
+import { RuntimeError, StateError, UnsupportedError } from '../errors.js';
+import { loadBundle } from '../spec/bundle.js';
+import type { Spec } from '../spec/types.js';
+import { compile } from '../plan/compile.js';
+import type { HostInfo } from '../plan/host.js';
+import { encodePlan, initOps } from '../plan/encode.js';
+import { describeOp } from '../plan/render.js';
+import { compileSeccomp } from '../linux/seccomp.js';
+import { resourcesToWrites, type LinuxResources } from '../cgroups/resources.js';
+import { lockDir, makeStateDir, readState, removeStateDir, stateDir, validateId, writeState, exists, type StoredState } from '../lifecycle/store.js';
+import { isAlive, procStat } from '../lifecycle/status.js';
+import { statusOf } from '../lifecycle/state.js';
+import type { Globals } from '../lifecycle/context.js';
+import type { CreateOptions, Created } from '../lifecycle/create.js';
+import { writePidFile } from '../lifecycle/create.js';
+import { requireKernel, requireQemu } from './assets.js';
+import { chooseAccel, type AccelChoice } from './accel.js';
+import { bootLog, spawnQemu, vmSize } from './qemu.js';
+import { Ctl, VmChannelError } from './protocol.js';
+
+export const GUEST_ROOTFS = '/run/rootfs';
+export const GUEST_STATE = '/run/joey';
+/** every controller the guest kernel has (Debian's kernels build them all in) */
+const GUEST_CONTROLLERS = ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma', 'misc'];
+
+export interface VmState {
+  accel: AccelChoice['accel'];
+  tier: string;
+  mode: 'ports' | 'relay';
+  guestPid: number;
+  memMiB: number;
+  cpus: number;
+  /** relay mode: the `joey run` process holding the control channel */
+  relayPid?: number;
+}
+
+/** --vm, `run.oci.handler: vm` (crun's spelling) or `io.github.joey.vm: "true"` */
+export function wantsVm(g: Pick<Globals, 'vm'>, spec: Pick<Spec, 'annotations'> | undefined): boolean {
+  const a = spec?.annotations;
+  return g.vm || a?.['run.oci.handler'] === 'vm' || a?.['io.github.joey.vm'] === 'true';
+}
+
+function bootTimeoutMs(accel: AccelChoice): number {
+  const env = Number(process.env.JOEY_VM_BOOT_TIMEOUT_MS);
+  if (Number.isFinite(env) && env > 0) return env;
+  return accel.accel === 'tcg' ? 90_000 : 15_000;
+}
+
+/** What the plan compiler needs to know about the guest: a pure cgroup v2 host. */
+function guestHost(): HostInfo {
+  return {
+    cgroup: { mode: 'v2', v1Hierarchies: {}, v2Root: '/sys/fs/cgroup' },
+    cgroupPaths: { '': '/sys/fs/cgroup/container' },
+    sourceKind: () => 'dir',
+    lsms: [],
+  };
+}
+
+function checkSupported(spec: Spec, o: CreateOptions): void {
+  if (spec.process?.terminal) throw new UnsupportedError('process.terminal: not supported with --vm yet (docs/vm.md §6.10)');
+  if (o.consoleSocket) throw new UnsupportedError('--console-socket: not supported with --vm yet (docs/vm.md §6.10)');
+  if (o.preserveFds) throw new UnsupportedError('--preserve-fds: not supported with --vm');
+  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
+    throw new UnsupportedError('linux.namespaces: a user namespace is not supported with --vm yet');
+  }
+  (spec.mounts ?? []).forEach((m, i) => {
+    const bind = m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind');
+    if (bind) throw new UnsupportedError(`mounts[${i}]: bind mounts of host paths are not supported with --vm yet (\`${m.source}\`)`);
+  });
+}
+
+/** linux.resources → `<file> <value>` lines for the guest's cgroup v2 (devices stay the guest's defaults). */
+export function guestCgroupWrites(resources: LinuxResources | undefined): string {
+  if (!resources) return '';
+  const { devices: _devices, ...rest } = resources;
+  return resourcesToWrites(rest, 'v2', { v2Controllers: GUEST_CONTROLLERS, hugePageSizes: ['2MB'] })
+    .filter((w) => w.driver === 'v2')
+    .map((w) => `${w.file} ${w.value}`)
+    .join('\n');
+}
+
+function waitGone(pid: number, startTime: number, ms: number): boolean {
+  const a = addon();
+  let fd = -1;
+  try {
+    fd = a.pidfdOpen(pid);
+  } catch {
+    return true;
+  }
+  try {
+    if (procStat(pid)?.startTime !== startTime) return true;
+    return a.pidfdExited(fd, ms);
+  } finally {
+    a.close(fd);
+  }
+}
+
+function killQemu(pid: number, startTime: number): void {
+  if (!pid || !isAlive({ pid, startTime })) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  waitGone(pid, startTime, 5000);
+}
+
+interface Booted {
+  id: string;
+  dir: string;
+  spec: Spec;
+  state: StoredState;
+  ctl: Ctl;
+}
+
+/** create: boot the VM, send the plan, CREATE; the container waits at the start barrier. */
+async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' | 'relay'): Promise<Booted> {
+  const id = validateId(idArg);
+  const { bundle, config: spec, rootfs } = loadBundle(resolve(o.bundle ?? '.'));
+  checkSupported(spec, o);
+  const qemu = requireQemu();
+  const assets = requireKernel();
+  const accel = chooseAccel(g.vmAccel);
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const plan = compile(spec, { id, bundle, rootfs: GUEST_ROOTFS, stateDir: GUEST_STATE, host: guestHost(), seccomp });
+  const cgroupText = guestCgroupWrites(spec.linux?.resources as LinuxResources | undefined);
+  const size = vmSize(spec);
+
+  const dir = makeStateDir(g.root, id);
+  const lock = lockDir(dir);
+  const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: size.memMiB, cpus: size.cpus };
+  if (mode === 'relay') vm.relayPid = process.pid;
+  const state: StoredState = {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    startTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    annotations: spec.annotations,
+    owner: '',
+    phase: 'creating',
+    vm,
+  };
+  let ctl: Ctl | undefined;
+  try {
+    writeState(dir, state);
+    fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${size.memMiB} MiB, ${size.cpus} vCPU`);
+    const q = spawnQemu({ qemu, assets, accel, dir, rootfs, readonly: !!spec.root?.readonly, size, ports: mode === 'ports' });
+    state.pid = q.pid;
+    state.startTime = procStat(q.pid)?.startTime ?? 0;
+    writeState(dir, state);
+    const alive = () => !q.exited();
+    const timeout = bootTimeoutMs(accel);
+    const t0 = Date.now();
+    try {
+      ctl = await Ctl.connect(join(dir, 'ctl.sock'), 10_000, alive);
+      const onExit = setInterval(() => q.exited() && ctl?.close(), 50);
+      try {
+        await ctl.request('PING', ['READY'], timeout);
+      } finally {
+        clearInterval(onExit);
+      }
+    } catch (err) {
+      if (q.exited()) throw new RuntimeError(`the microVM exited while booting (qemu ${q.exitInfo()}): ${bootLog(dir)}`, { code: 'EVMBOOT' });
+      if (err instanceof VmChannelError && err.code === 'ETIMEDOUT') {
+        throw new RuntimeError(
+          `the microVM did not boot within ${timeout / 1000}s under ${accel.accel.toUpperCase()} (${accel.why}); try --vm-accel=${accel.accel === 'kvm' ? 'tcg' : 'kvm'} or a faster kernel (\`joey vm kernel build\`)`,
+          { code: 'EVMBOOT' },
+        );
+      }
+      throw err;
+    }
+    g.trace?.(`vm: booted in ${Date.now() - t0} ms`);
+    const ops = initOps(plan);
+    const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
+    if (cgroupText) await ctl.request('CGROUP', ['OK'], 30_000, Buffer.from(cgroupText));
+    await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
+    const r = await ctl.request(`CREATE ${mode}`, ['CREATED'], 60_000, undefined, describe);
+    vm.guestPid = Number(r.args[0]);
+    addon().mkfifoat(-100, join(dir, 'exec.fifo'), 0o600);
+    state.phase = 'created';
+    writeState(dir, state);
+    if (o.pidFile) writePidFile(o.pidFile, state.pid);
+    return { id, dir, spec, state, ctl };
+  } catch (err) {
+    ctl?.close();
+    killQemu(state.pid, state.startTime);
+    removeStateDir(dir);
+    throw err;
+  } finally {
+    fs.closeSync(lock);
+  }
+}
+
+export async function vmCreate(g: Globals, id: string, o: CreateOptions): Promise<Created> {
+  const b = await boot(g, id, o, 'ports');
+  b.ctl.close();
+  return { id: b.id, pid: b.state.pid, dir: b.dir, spec: b.spec, state: b.state };
+}
+
+function vmOf(s: StoredState): VmState {
+  return s.vm as VmState;
+}
+
+async function connect(dir: string, what: string): Promise<Ctl> {
+  try {
+    return await Ctl.connect(join(dir, 'ctl.sock'), 2000);
+  } catch (err) {
+    throw new StateError(`${what}: cannot reach the microVM: ${(err as Error).message}`);
+  }
+}
+
+export async function vmStart(g: Globals, id: string): Promise<void> {
+  const dir = stateDir(g.root, id);
+  const lock = lockDir(dir);
+  try {
+    const s = readState(g.root, id);
+    const status = statusOf(g.root, s);
+    if (status !== 'created') throw new StateError(`cannot start a container that is ${status}`);
+    if (vmOf(s).mode === 'relay') throw new StateError('this container is started by the `joey run` that created it');
+    const ctl = await connect(dir, 'start');
+    try {
+      await ctl.request('START', ['STARTED'], 30_000);
+    } finally {
+      ctl.close();
+    }
+    fs.rmSync(join(dir, 'exec.fifo'), { force: true });
+  } finally {
+    fs.closeSync(lock);
+  }
+}
+
+export async function vmKill(g: Globals, s: StoredState, sig: number, all = false): Promise<void> {
+  const status = statusOf(g.root, s);
+  if (status === 'stopped') {
+    if (all) return; // Kubernetes' StopPodSandbox: `kill --all` of a stopped sandbox is fine
+    throw new StateError('container not running');
+  }
+  const vm = vmOf(s);
+  if (sig === 9 && status === 'created') return killQemu(s.pid, s.startTime);
+  if (vm.mode === 'relay') {
+    // the `joey run` process holds the channel and forwards what it receives
+    if (sig === 9 || !vm.relayPid) return killQemu(s.pid, s.startTime);
+    process.kill(vm.relayPid, sig);
+    return;
+  }
+  const ctl = await connect(stateDir(g.root, s.id), 'kill');
+  try {
+    await ctl.request(`KILL ${sig}`, ['OK'], 10_000);
+  } finally {
+    ctl.close();
+  }
+}
+
+/** delete: SHUTDOWN, then SIGKILL after 2 s; the state dir (ctl.sock, logs) goes too. */
+export async function vmDelete(g: Globals, id: string, force: boolean): Promise<void> {
+  if (!exists(g.root, id)) {
+    if (force) return;
+    throw new StateError('container does not exist');
+  }
+  const dir = stateDir(g.root, id);
+  const lock = lockDir(dir);
+  try {
+    const s = readState(g.root, id);
+    const status = statusOf(g.root, s);
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    if (isAlive(s)) {
+      if (vmOf(s).mode === 'ports') {
+        try {
+          const ctl = await Ctl.connect(join(dir, 'ctl.sock'), 500);
+          ctl.send('SHUTDOWN');
+          await ctl.next(2000, 'SHUTDOWN').catch(() => undefined);
+          ctl.close();
+        } catch {
+          /* SIGKILL below */
+        }
+        waitGone(s.pid, s.startTime, 2000);
+      }
+      killQemu(s.pid, s.startTime);
+    }
+    removeStateDir(dir);
+  } finally {
+    fs.closeSync(lock);
+  }
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+const SIGNO: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGCONT: 18, SIGWINCH: 28 };
+
+function writeFully(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += fs.writeSync(fd, data, off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
+      throw err;
+    }
+  }
+}
+
+/** run: create + start; in the foreground relay stdio and exit with the container's status. */
+export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
+  if (o.detach) {
+    await vmCreate(g, id, o);
+    try {
+      await vmStart(g, id);
+    } catch (err) {
+      await vmDelete(g, id, true);
+      throw err;
+    }
+    return 0;
+  }
+  const b = await boot(g, id, o, 'relay');
+  const { ctl, dir, state } = b;
+  ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
+  const handlers = FORWARDED.map((sig) => {
+    const h = () => {
+      try {
+        ctl.send(`KILL ${SIGNO[sig]}`);
+      } catch {
+        /* the VM is gone */
+      }
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const stdin = process.stdin;
+  const onData = (d: Buffer) => {
+    try {
+      ctl.send('I', d);
+    } catch {
+      /* gone */
+    }
+  };
+  const onEnd = () => {
+    try {
+      ctl.send('I 0');
+    } catch {
+      /* gone */
+    }
+  };
+  try {
+    await ctl.request('START', ['STARTED'], 30_000);
+    fs.rmSync(join(dir, 'exec.fifo'), { force: true });
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.on('error', onEnd);
+    ctl.send('WAIT');
+    let r;
+    try {
+      r = await ctl.next(0, 'WAIT');
+    } catch (err) {
+      const q = procStat(state.pid);
+      throw new RuntimeError(`the microVM went away while the container ran${q && q.state !== 'Z' ? '' : ' (QEMU exited)'}: ${(err as Error).message}`, { code: 'EVMGONE' });
+    }
+    if (r.verb !== 'EXIT') throw new VmChannelError(`the VM answered \`${r.verb}\` to WAIT`);
+    const code = Number(r.args[0]);
+    try {
+      ctl.send('SHUTDOWN');
+      await ctl.next(2000, 'SHUTDOWN');
+    } catch {
+      /* killed below */
+    }
+    return code;
+  } finally {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.off('error', onEnd);
+    stdin.pause();
+    stdin.destroy();
+    handlers.forEach(([sig, h]) => process.off(sig, h));
+    ctl.close();
+    waitGone(state.pid, state.startTime, 2000);
+    if (!o.keep) await vmDelete(g, id, true);
+  }
+}
+
+export async function vmExec(): Promise<number> {
+  throw new UnsupportedError('exec: not supported with --vm yet (an EXEC request carrying an exec plan, docs/vm.md §6.3)');
+}

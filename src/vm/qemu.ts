@@ -1,0 +1,121 @@
+/**
+ * QEMU microVM command line and process — docs/vm.md §4, §6.4
+ *
+ * `-M microvm` (TCG needs pit/pic/rtc and tsc_early_khz), the kernel booted
+ * as an ELF through PVH, the rootfs over virtio-9p (read-only on the host
+ * side when root.readonly), virtio-serial ports: `ctl` (socket in the state
+ * dir) and, for detached containers, `out`/`err` bound to the caller's stdout
+ * and stderr as output-only file chardevs (an input side would report "host
+ * closed" on EOF, vm.md §4 item 6; append=on so a log file is not truncated).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { AccelChoice } from './accel.js';
+import type { KernelAssets } from './assets.js';
+import type { Spec } from '../spec/types.js';
+
+export interface VmSize {
+  memMiB: number;
+  cpus: number;
+}
+
+const MiB = 1024 * 1024;
+/** kernel + agent + page cache: what the guest needs beside the container's limit */
+export const MEM_OVERHEAD_MIB = 192;
+export const MEM_DEFAULT_MIB = 256;
+
+/** linux.resources.memory.limit → guest RAM plus overhead; cpu quota or cpuset → vCPUs */
+export function vmSize(spec: Spec): VmSize {
+  const r = spec.linux?.resources;
+  const limit = r?.memory?.limit;
+  const memMiB = typeof limit === 'number' && limit > 0 ? Math.max(MEM_DEFAULT_MIB, Math.ceil(limit / MiB) + MEM_OVERHEAD_MIB) : MEM_DEFAULT_MIB;
+  let cpus = 1;
+  const quota = r?.cpu?.quota;
+  const period = r?.cpu?.period ?? 100_000;
+  if (typeof quota === 'number' && quota > 0 && period > 0) cpus = Math.ceil(quota / period);
+  else if (r?.cpu?.cpus) cpus = cpusetCount(r.cpu.cpus);
+  return { memMiB, cpus: Math.max(1, Math.min(cpus, availableParallelism(), 8)) };
+}
+
+function cpusetCount(list: string): number {
+  let n = 0;
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) continue;
+    n += b === undefined || Number.isNaN(b) ? 1 : Math.max(0, b - a + 1);
+  }
+  return Math.max(1, n);
+}
+
+export interface QemuOptions {
+  qemu: string;
+  assets: KernelAssets;
+  accel: AccelChoice;
+  dir: string;
+  rootfs: string;
+  readonly: boolean;
+  size: VmSize;
+  /** out/err ports bound to fds 3 and 4 of QEMU (detached containers) */
+  ports: boolean;
+}
+
+export function qemuArgs(o: QemuOptions): string[] {
+  const tcg = o.accel.accel === 'tcg';
+  const append = ['console=ttyS0', 'quiet', 'rdinit=/init', 'panic=-1', 'reboot=t', 'cryptomgr.notests'];
+  if (tcg && o.accel.cpuKhz) append.push(`tsc_early_khz=${o.accel.cpuKhz}`);
+  const args = [
+    '-M', tcg ? 'microvm,x-option-roms=off,pit=on,pic=on,rtc=on' : 'microvm,x-option-roms=off',
+    '-accel', o.accel.accel,
+    '-cpu', tcg ? 'max' : 'host',
+    '-m', String(o.size.memMiB),
+    '-smp', String(o.size.cpus),
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-serial', `file:${join(o.dir, 'console.log')}`,
+    '-kernel', o.assets.kernel,
+    '-initrd', o.assets.initrd,
+    '-append', append.join(' '),
+    '-global', 'virtio-mmio.force-legacy=false',
+    '-device', 'virtio-serial-device',
+    '-chardev', `socket,id=ctl,path=${join(o.dir, 'ctl.sock')},server=on,wait=off`,
+    '-device', 'virtserialport,chardev=ctl,name=ctl',
+    '-device', 'isa-debug-exit',
+    '-fsdev', `local,id=fs0,path=${o.rootfs},security_model=none${o.readonly ? ',readonly=on' : ''}`,
+    '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=rootfs',
+  ];
+  if (o.ports) {
+    args.push(
+      '-chardev', 'file,id=out,path=/proc/self/fd/3,append=on', '-device', 'virtserialport,chardev=out,name=out',
+      '-chardev', 'file,id=err,path=/proc/self/fd/4,append=on', '-device', 'virtserialport,chardev=err,name=err',
+    );
+  }
+  return args;
+}
+
+/** Spawn QEMU in its own session; its own messages go to <dir>/qemu.log. */
+export function spawnQemu(o: QemuOptions): { pid: number; exited: () => boolean; exitInfo: () => string } {
+  const log = fs.openSync(join(o.dir, 'qemu.log'), 'a', 0o600);
+  const stdio: ('ignore' | number)[] = ['ignore', log, log];
+  if (o.ports) stdio.push(1, 2);
+  let exit: string | undefined;
+  const child = spawn(o.qemu, qemuArgs(o), { detached: true, stdio});
+  child.on('error', (e) => (exit = e.message));
+  child.on('exit', (code, sig) => (exit = sig ? `killed by ${sig}` : `exit status ${code}`));
+  fs.closeSync(log);
+  child.unref();
+  if (!child.pid) throw new Error(`spawn \`${o.qemu}\` failed`);
+  return { pid: child.pid, exited: () => exit !== undefined, exitInfo: () => exit ?? 'running' };
+}
+
+/** The last lines of QEMU's log and the guest console, for error messages. */
+export function bootLog(dir: string): string {
+  const tail = (f: string) => {
+    try {
+      return fs.readFileSync(join(dir, f), 'utf8').trim().split('\n').slice(-3).join(' | ');
+    } catch {
+      return '';
+    }
+  };
+  return [tail('qemu.log'), tail('console.log')].filter(Boolean).join(' | ');
+}
