@@ -27,6 +27,7 @@ import type { Globals } from './context.js';
 import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { compileSeccomp } from '../linux/seccomp.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
+import { bundleWantsVm } from '../vm/dispatch.js';
 import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
 
 export interface CreateOptions {
@@ -81,6 +82,7 @@ function killAndWait(manager: CgroupManager | undefined, pid: number): void {
 }
 
 export async function createContainer(g: Globals, idArg: string, o: CreateOptions): Promise<Created> {
+  if (bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmCreate(g, idArg, o);
   const id = validateId(idArg);
   const { bundle, config: spec, rootfs } = loadBundle(resolve(o.bundle ?? '.'));
   // Someone must own the pty master: the caller's socket, or `run`'s own one.

@@ -16,6 +16,7 @@ import { ociState, runHooks } from './hooks.js';
 import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { procStat } from './status.js';
+import { vmStateOf } from '../vm/dispatch.js';
 
 /** SIGKILL every process of the container and wait until each is gone. */
 export function killAll(m: CgroupManager | undefined, pid: number, startTime: number): void {
@@ -55,6 +56,7 @@ export function killAll(m: CgroupManager | undefined, pid: number, startTime: nu
 }
 
 export async function deleteContainer(g: Globals, id: string, force: boolean): Promise<void> {
+  if (vmStateOf(g.root, id)) return (await import('../vm/backend.js')).vmDelete(g, id, force);
   if (!exists(g.root, id)) {
     if (force) return;
     throw new StateError('container does not exist');

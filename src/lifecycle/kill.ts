@@ -44,6 +44,7 @@ export function signalPid(pid: number, startTime: number, sig: number): boolean 
 export async function killContainer(g: Globals, id: string, signal: string | undefined, all: boolean): Promise<void> {
   const sig = signalNumber(signal);
   const s = readState(g.root, id);
+  if (s.vm) return (await import('../vm/backend.js')).vmKill(g, s, sig, all);
   const status = statusOf(g.root, s);
   if (status === 'stopped') {
     // Kubernetes' StopPodSandbox sends `kill --all` to stopped sandboxes and expects 0.

@@ -9,6 +9,7 @@ import { createContainer, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
 import type { Globals } from './context.js';
+import { bundleWantsVm } from '../vm/dispatch.js';
 import { resolve } from 'node:path';
 import { loadBundle } from '../spec/bundle.js';
 import { UsageError } from '../errors.js';
@@ -38,6 +39,7 @@ export function exitStatus(r: { code: number | null; signal: number | null }): n
 }
 
 export async function runContainer(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
+  if (bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmRun(g, id, o);
   let receiver: ConsoleReceiver | undefined;
   let relay: TerminalRelay | undefined;
   let consoleSize: { height: number; width: number } | undefined;

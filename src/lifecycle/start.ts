@@ -63,6 +63,7 @@ async function releaseInit(fifo: string, pid: number): Promise<void> {
 
 export async function startContainer(g: Globals, id: string): Promise<void> {
   const s = readState(g.root, id);
+  if (s.vm) return (await import('../vm/backend.js')).vmStart(g, id);
   const dir = stateDir(g.root, id);
   const lock = lockDir(dir);
   try {
