@@ -26,6 +26,10 @@ joey_error (joey_error_t *err, int errnum, const char *fmt, ...)
     {
       size_t n = strlen (err->msg);
       snprintf (err->msg + n, sizeof err->msg - n, ": %s", strerror (errnum));
+      /* Go's wording ("no such file or directory"): podman and docker map
+       * errors to exit codes 127/126 by case-sensitive substrings. */
+      if (n + 2 < sizeof err->msg && err->msg[n + 2] >= 'A' && err->msg[n + 2] <= 'Z')
+        err->msg[n + 2] = (char) (err->msg[n + 2] - 'A' + 'a');
     }
   return -1;
 }
