@@ -66,6 +66,9 @@ export function collect(v: string, prev: string[] = []): string[] {
 
 export function buildProgram(): Command {
   const program = new Command('joey');
+  // Global options before the command, as runc: `joey spec --rootless` is the
+  // spec command's flag, not the global `--rootless <value>`.
+  program.enablePositionalOptions();
   program
     .description('joey: an OCI container runtime in TypeScript (a runc-alike); --vm runs the bundle in a microVM')
     .option('--root <dir>', 'root directory for container state (default "/run/joey")')
