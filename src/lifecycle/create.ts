@@ -57,6 +57,19 @@ function sourceKind(path: string): 'file' | 'dir' | 'missing' | 'other' {
   }
 }
 
+/**
+ * runc skips the cgroups a rootless user cannot write; one warning says so,
+ * instead of one per hierarchy.
+ */
+export function rootlessCgroupWarnings(warnings: readonly string[]): string[] {
+  const prefix = 'rootless: cannot use ';
+  const skipped = warnings.filter((w) => w.startsWith(prefix));
+  if (skipped.length < 2) return [...warnings];
+  const dirs = skipped.map((w) => /^rootless: cannot use `([^`]*)`/.exec(w)?.[1] ?? w.slice(prefix.length));
+  const why = / \(([A-Z]+)\)$/.exec(skipped[0]!)?.[1] ?? 'not writable';
+  return [`rootless: cgroups skipped, the container runs in the caller's cgroup (${why}): ${dirs.join(', ')}`, ...warnings.filter((w) => !w.startsWith(prefix))];
+}
+
 /** Wait (exactly, through pidfds) until every process in the cgroup is gone. */
 function killAndWait(manager: CgroupManager | undefined, pid: number): void {
   const a = addon();
@@ -118,8 +131,11 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     state.cgroup = manager.toJSON();
     writeState(dir, state);
     // The config's device rules plus the defaults every container needs (runc's AllowedDevices).
-    manager.apply({ ...(spec.linux?.resources ?? {}), devices: cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices) });
-    for (const w of manager.warnings) g.warn(w);
+    // Rootless: the default device rules are the runtime's, not the user's;
+    // without privilege there is no devices cgroup to put them in (as runc).
+    const devices = rootless && !spec.linux?.resources?.devices ? undefined : cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices);
+    manager.apply({ ...(spec.linux?.resources ?? {}), devices });
+    for (const w of rootlessCgroupWarnings(manager.warnings)) g.warn(w);
 
     const host: HostInfo = {
       cgroup: layoutInfo(manager.layout),
