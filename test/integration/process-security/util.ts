@@ -54,16 +54,22 @@ export function addBusybox(rootfs: string): void {
 }
 
 /**
- * `joey run --detach`: the container keeps joey's stdio, so it goes to a file
- * (a pipe would keep spawnSync waiting for the container to exit).
+ * `joey run --detach`, `joey create`: the container keeps joey's stdio, so it
+ * goes to a file (a pipe would keep spawnSync waiting for the container to exit).
  */
-export function runDetached(root: string, bundle: string, id: string): { status: number | null; output: string } {
-  const log = join(bundle, `detached-${id}.log`);
-  const fd = fs.openSync(log, 'w+');
+export function joeyLeavingContainer(root: string, args: string[], logDir: string, opts: { argv0?: string[]; env?: NodeJS.ProcessEnv } = {}): { status: number | null; output: string } {
+  const log = join(logDir, `joey-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
+  const fd = fs.openSync(log, 'w+', 0o666);
   try {
-    const r = spawnSync(JOEY, ['--root', root, 'run', '--detach', '--bundle', bundle, id], { stdio: ['ignore', fd, fd], timeout: 30_000 });
+    const argv = [...(opts.argv0 ?? []), JOEY, '--root', root, ...args];
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], timeout: 30_000, env: opts.env ?? process.env });
     return { status: r.status, output: fs.readFileSync(log, 'utf8') };
   } finally {
     fs.closeSync(fd);
+    fs.rmSync(log, { force: true });
   }
+}
+
+export function runDetached(root: string, bundle: string, id: string): { status: number | null; output: string } {
+  return joeyLeavingContainer(root, ['run', '--detach', '--bundle', bundle, id], bundle);
 }
