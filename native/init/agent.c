@@ -346,9 +346,9 @@ read_small (const char *path, char *buf, size_t cap)
 /* Ports are named by the host (`-device virtserialport,name=ctl`); the name
  * arrives through the control virtqueue, so poll for it. */
 static void
-find_ports (void)
+find_ports (int want_stdio)
 {
-  for (int tries = 0; tries < 2000 && ctl < 0; tries++)
+  for (int tries = 0; tries < 2000 && (ctl < 0 || (want_stdio && (out_port < 0 || err_port < 0))); tries++)
     {
       DIR *d = opendir ("/sys/class/virtio-ports");
       struct dirent *e;
@@ -368,7 +368,7 @@ find_ports (void)
         }
       if (d)
         closedir (d);
-      if (ctl < 0)
+      if (ctl < 0 || (want_stdio && (out_port < 0 || err_port < 0)))
         {
           struct timespec ts = { 0, 5 * 1000 * 1000 };
           nanosleep (&ts, NULL);
@@ -408,7 +408,7 @@ boot (void)
    * `-fsdev readonly=on` and by the plan's remount. */
   if (mount ("rootfs", ROOTFS, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=client") < 0)
     die ("mount 9p rootfs");
-  find_ports ();
+  find_ports (0);
 }
 
 /* ---- the container ---- */
@@ -482,6 +482,8 @@ do_create (const char *mode)
     }
   else
     {
+      /* port names arrive asynchronously; the host added out/err for this mode */
+      find_ports (1);
       in_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
       o_fd = out_port >= 0 ? out_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
       e_fd = err_port >= 0 ? err_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -785,6 +787,15 @@ agent_main (int argc, char **argv)
         continue;
       if (pf[1].revents)
         reap ();
+      if (exited && created && !relay)
+        {
+          /* detached: nothing waits for EXIT; the output went to file
+           * chardevs synchronously. QEMU's exit is the host's "stopped". */
+          struct timespec ts = { 0, 20 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+          kill (-1, SIGKILL);
+          power_off (exit_code & 0x7f);
+        }
       if (pf[2].revents)
         drain (&pipe_out, 'O');
       if (pf[3].revents)

@@ -71,6 +71,9 @@ for m in $ORDER; do
   cp "$(find "$MODDIR/kernel" -name "$m.ko" | head -n 1)" "$STAGE/modules/$i-$m.ko"
   i=$((i + 1))
 done
+# kept for src/vm/initramfs.ts, which repacks the archive when the init changes
+rm -rf "$OUT/modules-debian"
+cp -r "$STAGE/modules" "$OUT/modules-debian"
 pack "$STAGE" "$OUT/initramfs-debian.cpio"
 echo "$KVER" > "$OUT/initramfs-debian.kver"
 echo "vm: $OUT/initramfs-debian.cpio ($(wc -c < "$OUT/initramfs-debian.cpio") bytes; modules:$ORDER)"

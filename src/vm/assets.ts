@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../errors.js';
+import { writeInitramfs } from './initramfs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const TOP = join(HERE, '..', '..');
@@ -69,6 +70,14 @@ export function kernelCandidates(): (KernelAssets & { present: boolean; missing:
   return out;
 }
 
+export function isStale(initrd: string): boolean {
+  try {
+    return fs.statSync(initrd).mtimeMs < fs.statSync(INIT_BINARY).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 export function findKernel(): KernelAssets | undefined {
   const c = kernelCandidates().find((k) => k.present);
   return c ? { tier: c.tier, kernel: c.kernel, initrd: c.initrd } : undefined;
@@ -82,13 +91,10 @@ export function requireKernel(): KernelAssets {
       { code: 'ENOKERNEL' },
     );
   }
-  // The initramfs carries the init: an older one would speak an older plan format.
-  try {
-    if (fs.statSync(k.initrd).mtimeMs + 1000 < fs.statSync(INIT_BINARY).mtimeMs) {
-      throw new RuntimeError(`the --vm initramfs \`${k.initrd}\` is older than \`${INIT_BINARY}\`: run \`npm run build:vm\``, { code: 'ESTALE' });
-    }
-  } catch (err) {
-    if (err instanceof RuntimeError) throw err;
+  // The initramfs carries the init: an older one would speak an older plan
+  // format. Ours (not a custom one) is rebuilt from the current init at once.
+  if (k.tier !== 'custom' && isStale(k.initrd)) {
+    writeInitramfs(k.initrd, INIT_BINARY, k.tier === 'debian' ? join(VM_BUILD, 'modules-debian') : undefined);
   }
   return k;
 }

@@ -1,0 +1,52 @@
+/**
+ * `joey vm doctor`: which --vm pieces are present, which accelerator will be
+ * used and why — docs/vm.md §6.8, §6.9
+ */
+import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { cacheDir, findQemu, isStale, INIT_BINARY, kernelCandidates, QEMU_PACKAGE, TOP, VM_BUILD } from './assets.js';
+import { chooseAccel } from './accel.js';
+
+export interface DoctorLine {
+  ok: boolean;
+  what: string;
+  detail: string;
+}
+
+export function doctor(accelOverride?: string): { lines: DoctorLine[]; ready: boolean } {
+  const lines: DoctorLine[] = [];
+  const qemu = findQemu();
+  let qv = '';
+  if (qemu) qv = spawnSync(qemu, ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
+  lines.push({ ok: !!qemu, what: 'qemu', detail: qemu ? `${qemu} (${qv})` : `missing: apt-get install ${QEMU_PACKAGE}` });
+  const kernels = kernelCandidates();
+  for (const k of kernels) {
+    lines.push({
+      ok: k.present,
+      what: `kernel (${k.tier})`,
+      detail: k.present
+        ? `${k.kernel} + ${k.initrd}`
+        : `missing ${k.missing.map((m) => `\`${m}\``).join(', ')}: ${k.tier === 'fast' ? '`joey vm kernel build`' : k.tier === 'debian' ? '`npm run build:vm`' : 'JOEY_VM_KERNEL/JOEY_VM_INITRD'}`,
+    });
+  }
+  const chosen = kernels.find((k) => k.present);
+  lines.push({ ok: !!chosen, what: 'kernel in use', detail: chosen ? chosen.tier : 'none: run `npm run build:vm`' });
+  const initOk = fs.existsSync(INIT_BINARY);
+  let stale = false;
+  if (chosen && initOk) stale = chosen.tier === 'custom' && isStale(chosen.initrd);
+  lines.push({ ok: initOk && !stale, what: 'agent', detail: !initOk ? `missing \`${INIT_BINARY}\`: npm run build` : stale ? `the initramfs is older than \`${INIT_BINARY}\`: npm run build:vm` : `${INIT_BINARY} (as /init in ${VM_BUILD})` });
+  let accelLine: DoctorLine;
+  try {
+    const a = chooseAccel(accelOverride);
+    accelLine = { ok: true, what: 'accelerator', detail: `${a.accel}: ${a.why}${a.cpuKhz && a.accel === 'tcg' ? ` (tsc_early_khz=${a.cpuKhz})` : ''}` };
+  } catch (err) {
+    accelLine = { ok: false, what: 'accelerator', detail: (err as Error).message };
+  }
+  lines.push(accelLine);
+  lines.push({ ok: true, what: 'cache', detail: `${cacheDir()} (JOEY_VM_CACHE)` });
+  const fastBuild = join(TOP, 'native', 'vm', 'build-kernel.sh');
+  lines.push({ ok: fs.existsSync(fastBuild), what: 'fast kernel recipe', detail: `${fastBuild} + native/vm/kernel.config` });
+  const ready = !!qemu && !!chosen && initOk && !stale && accelLine.ok;
+  return { lines, ready };
+}
