@@ -99,21 +99,49 @@ op_sync_idmap (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 int
 op_fork_init (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
+  /* Stage 2 waits until stage 1 has reported its pid: both share the sync
+   * socket, and a short exec plan would otherwise say READY before the
+   * runtime knows which process is ready. */
+  int gate[2];
+  if (pipe2 (gate, O_CLOEXEC) < 0)
+    return joey_error (err, errno, "pipe2");
   pid_t pid = (pid_t) syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
   if (pid < 0)
-    return joey_error (err, errno, "clone(CLONE_PARENT)");
+    {
+      int e = errno;
+      close (gate[0]);
+      close (gate[1]);
+      return joey_error (err, e, "clone(CLONE_PARENT)");
+    }
   if (pid == 0)
     {
       ctx->stage = 2;
       prctl (PR_SET_NAME, "joey:[2:INIT]", 0, 0, 0);
+      close (gate[1]);
+      char c;
+      ssize_t n;
+      do
+        n = read (gate[0], &c, 1);
+      while (n < 0 && errno == EINTR);
+      close (gate[0]);
+      /* EOF without a byte: stage 1 could not report us, and kills us */
+      if (n != 1)
+        _exit (1);
       return 0;
     }
+  close (gate[0]);
   uint32_t p = (uint32_t) pid;
   if (sync_send (ctx, MSG_PID, &p, sizeof p, NULL, 0, err) < 0)
     {
       kill (pid, SIGKILL);
+      close (gate[1]);
       return -1;
     }
+  ssize_t w;
+  do
+    w = write (gate[1], "", 1);
+  while (w < 0 && errno == EINTR);
+  close (gate[1]);
   return 1;
 }
 
