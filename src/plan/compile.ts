@@ -176,6 +176,11 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
     const devpts = (spec.mounts ?? []).some((m) => m.destination === '/dev/pts' && m.type === 'devpts');
     ops.push(...deviceOps(spec.linux?.devices, { userns, devpts }));
   }
+  if (process.cwd !== '/') {
+    ops.push(initOp('init', 'mkdir-in-root', { path: process.cwd, mode: 0o755 }, 'process.cwd', 'config.md#process', {
+      why: 'a missing cwd is created, as runc does (images whose WORKDIR does not exist rely on it); before root.readonly',
+    }));
+  }
   if (hasHooks(spec, ['prestart', 'createRuntime', 'createContainer', 'startContainer'])) {
     ops.push(initOp('init', 'sync-hooks', {}, 'hooks', HOOK_SPEC, { why: 'the runtime runs prestart and createRuntime hooks in its namespaces, and sends the state' }));
     ops.push(...runtimeHookOps(spec, 'prestart', 'at sync-hooks, runtime namespaces'), ...runtimeHookOps(spec, 'createRuntime', 'at sync-hooks, runtime namespaces'));
