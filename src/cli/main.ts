@@ -11,48 +11,18 @@ import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Logger, type LogFormat } from './log.js';
+import { Logger } from './log.js';
+import { makeGlobals, reportError, type GlobalFlags } from './globals.js';
 import { RuntimeError } from '../errors.js';
 import type { Globals } from '../lifecycle/context.js';
 
 const VERSION = '0.1.0';
 const SPEC_VERSION = '1.2.0';
 
-interface GlobalFlags {
-  root?: string;
-  log?: string;
-  logFormat: LogFormat;
-  debug?: boolean;
-  systemdCgroup?: boolean;
-  rootless?: string;
-  vm?: boolean;
-  vmAccel?: string;
-  version?: boolean;
-}
-
 let logger = new Logger(undefined, 'text', false);
 
-function defaultRoot(): string {
-  const euid = process.geteuid?.() ?? 0;
-  if (euid !== 0) {
-    const xdg = process.env.XDG_RUNTIME_DIR;
-    if (xdg) return `${xdg}/joey`;
-    return `/tmp/joey-${euid}`;
-  }
-  return '/run/joey';
-}
-
 export function globals(program: Command): Globals {
-  const f = program.opts<GlobalFlags>();
-  return {
-    root: f.root ?? defaultRoot(),
-    debug: !!f.debug,
-    systemdCgroup: !!f.systemdCgroup,
-    trace: f.debug ? (line) => logger.debug(line) : undefined,
-    warn: (msg) => logger.warn(msg),
-    vm: !!f.vm,
-    vmAccel: f.vmAccel,
-  };
+  return makeGlobals(program.opts<GlobalFlags>(), logger);
 }
 
 export function int(v: string): number {
@@ -84,7 +54,8 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .allowExcessArguments(false)
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Errors are reported once, by our logger (stderr and --log); help still prints.
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   program.hook('preAction', () => {
     const f = program.opts<GlobalFlags>();
     logger = new Logger(f.log, f.logFormat, !!f.debug);
@@ -320,13 +291,6 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    if (err instanceof RuntimeError) {
-      logger.error(err.message);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    logger.error(err instanceof Error ? err.message : String(err));
-    if (process.env.JOEY_DEBUG_STACK) process.stderr.write(`${(err as Error).stack}\n`);
-    process.exitCode = 1;
+    reportError(err, logger);
   }
 }
