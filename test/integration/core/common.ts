@@ -131,3 +131,14 @@ export function mountAt(entries: MountEntry[], point: string): MountEntry | unde
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** Whether `pid` is gone or a zombie (cheaper to poll than `joey state`). */
+export function exited(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return true;
+  }
+}
