@@ -262,6 +262,48 @@ check_real_dir (struct init_ctx *ctx, const char *dest, const char *what, joey_e
   return 0;
 }
 
+/* SECURITY(CVE-2019-19921, CVE-2023-27561, CVE-2023-28642): nothing may be
+ * mounted inside the container's procfs (over /proc/self/attr, say, to catch
+ * the LSM label writes) except the files lxcfs emulates, named exactly; and
+ * only a procfs may be bind-mounted over an existing /proc. `fd` is the
+ * resolved destination, so a symlink into /proc is caught too. */
+static int
+check_proc_dest (int fd, const char *dest, const char *source, bool bind, const char *what, joey_error_t *err)
+{
+  static const char *const lxcfs[] = {
+    "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps", "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+    "/proc/pressure/cpu", "/proc/pressure/io", "/proc/pressure/memory",
+  };
+  struct statfs sf;
+  char clean[PATH_MAX];
+  size_t n = 0;
+
+  if (fstatfs (fd, &sf) < 0)
+    return joey_error (err, errno, "mount %s on `%s`: fstatfs", what, dest);
+  if (sf.f_type != 0x9fa0 /* PROC_SUPER_MAGIC */)
+    return 0;
+  /* the destination as written, with repeated and trailing slashes dropped */
+  for (const char *p = dest; *p && n + 1 < sizeof clean; p++)
+    if (!(*p == '/' && n > 0 && clean[n - 1] == '/'))
+      clean[n++] = *p;
+  while (n > 1 && clean[n - 1] == '/')
+    n--;
+  clean[n] = 0;
+  if (strcmp (clean, "/proc") == 0)
+    {
+      struct statfs ss;
+      if (!bind || (source && statfs (source, &ss) == 0 && ss.f_type == 0x9fa0))
+        return 0;
+      return joey_error (err, 0, "mount %s on `%s`: only a procfs can be mounted over `/proc`", what, dest);
+    }
+  for (size_t i = 0; i < sizeof lxcfs / sizeof lxcfs[0]; i++)
+    if (strcmp (clean, lxcfs[i]) == 0)
+      return 0;
+  return joey_error (err, 0, "mount %s on `%s`: the destination is inside `/proc`, where only the files lxcfs emulates may be mounted over",
+                     what, dest);
+}
+
 /* Look the destination up again after a mount: the old fd still sees the
  * directory underneath. The result must be the root of a mount. */
 static int
@@ -363,6 +405,8 @@ op_mount (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
    * checking that the kernel places it inside the rootfs. */
   if (check_fd_in_root (ctx, fd, dest, err) < 0)
     return prefix_error (err, "mount %s on `%s`", what, dest);
+  if (check_proc_dest (fd, dest, source, bind, what, err) < 0)
+    return -1;
   proc_fd (target, sizeof target, fd);
 
   if (bind)
