@@ -162,22 +162,25 @@ op_open_exec_fifo (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 }
 
 /* runtime.md#start: the user process must not run before `start`. Opening
- * the fifo for writing blocks until `joey start` opens it for reading. */
+ * the fifo for writing blocks until `joey start` opens it for reading. The
+ * write end stays open (close-on-exec) until the user process is executed:
+ * `joey start` reads to EOF, so it returns (and runs poststart) only after
+ * the startContainer hooks and the execve, as runc's ReadAll does. */
 int
 op_wait_start (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
   char path[64];
   snprintf (path, sizeof path, "/proc/self/fd/%d", ctx->fifo_fd);
-  cleanup_close int fd = -1;
+  int fd = -1;
   do
     fd = open (path, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0)
     return joey_error (err, errno, "open exec fifo for writing");
+  close (ctx->fifo_fd);
+  ctx->fifo_fd = fd;
   if (write (fd, "0", 1) != 1)
     return joey_error (err, errno, "write exec fifo");
-  close (ctx->fifo_fd);
-  ctx->fifo_fd = -1;
   return 0;
 }
 

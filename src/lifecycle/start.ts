@@ -47,8 +47,10 @@ async function releaseInit(fifo: string, pid: number): Promise<void> {
       const fh = await opening;
       opened = true;
       try {
-        const buf = Buffer.alloc(1);
-        await fh.read(buf, 0, 1, null);
+        // Read to EOF: the init holds the write end (close-on-exec) until it
+        // has run the startContainer hooks and exec'd the process.
+        const buf = Buffer.alloc(16);
+        while ((await fh.read(buf, 0, buf.length, null)).bytesRead > 0);
       } finally {
         await fh.close();
       }
