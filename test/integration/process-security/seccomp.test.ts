@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addon } from '../../../src/native/addon.js';
 import type { LinuxSeccomp, Spec } from '../../../src/spec/types.js';
 import { cid, isRoot, joey, leftovers, lines, makeBundle, removeBundle, stateRoot } from '../helpers.js';
@@ -113,7 +113,10 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
 
   describe('SCMP_ACT_NOTIFY with listenerPath and listenerMetadata', () => {
     const helper = join(work, 'notify-helper');
-    const built = spawnSync('gcc', ['-O2', '-Wall', '-o', helper, join(__dirname, 'notify-helper.c')], { encoding: 'utf8' });
+    let built: { status: number | null; stderr: string } = { status: null, stderr: 'not built' };
+    beforeAll(() => {
+      built = spawnSync('gcc', ['-O2', '-Wall', '-o', helper, join(__dirname, 'notify-helper.c')], { encoding: 'utf8' });
+    });
 
     /**
      * Listen on a unix socket; on the connection, take the message and the
@@ -202,7 +205,6 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
     });
 
     it('a listener that is not there: a clear error, nothing left behind', () => {
-      const id = cid('notify');
       const path = join(work, 'nobody.sock');
       const r = run(['probe', 'mkdir', '/tmp/x'], (s) => {
         s.linux!.seccomp = notifyProfile(path);
@@ -210,7 +212,6 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`connect to seccomp listener \`${path}\``);
       expect(leftovers(root, r.id)).toEqual([]);
-      void id;
     });
   });
 
