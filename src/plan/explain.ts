@@ -293,7 +293,7 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     kernel: 'chdir(cwd)',
     spec: 'config.md#process (cwd)',
     man: ['chdir(2)'],
-    detail: 'After pivot_root, so the path is the container\'s. A cwd that does not exist fails create with ENOENT (try `joey trace` on it).',
+    detail: 'After pivot_root, so the path is the container\'s. A missing cwd was already created inside the root (mkdir-in-root, as runc does); chdir fails with ENOENT only when something hid it afterwards, such as maskedPaths (`joey trace` shows which op failed, with its errno).',
   },
   'verify-cwd': {
     title: 'check that the working directory is inside the container',
