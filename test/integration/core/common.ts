@@ -17,8 +17,9 @@ export interface ProbeRun extends JoeyResult {
 }
 
 /** `joey run` the probe with `args` in a fresh bundle edited by `edit`; the bundle is removed after. */
-export function runProbe(root: string, args: string[], edit: (s: Spec) => void = () => {}, extra: string[] = []): ProbeRun {
+export function runProbe(root: string, args: string[], edit: (s: Spec) => void = () => {}, extra: string[] = [], prepare: (bundle: string) => void = () => {}): ProbeRun {
   const bundle = makeBundle(args, edit);
+  prepare(bundle);
   const id = cid();
   try {
     const r = joey(root, ['run', '--bundle', bundle, ...extra, id]);
@@ -77,8 +78,9 @@ export function stateOf(root: string, id: string): { status: string; pid: number
 }
 
 /** A long-running created (not started) container; returns its id, bundle and pid. */
-export function createSleeper(root: string, args: string[] = ['probe', 'sleep', '60'], edit: (s: Spec) => void = () => {}): { id: string; bundle: string; pid: number; bg: Background } {
+export function createSleeper(root: string, args: string[] = ['probe', 'sleep', '60'], edit: (s: Spec) => void = () => {}, prepare: (bundle: string) => void = () => {}): { id: string; bundle: string; pid: number; bg: Background } {
   const bundle = makeBundle(args, edit);
+  prepare(bundle);
   const id = cid();
   const bg = joeyToFiles(root, ['create', '--bundle', bundle, id]);
   if (bg.status !== 0) {
