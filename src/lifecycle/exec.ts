@@ -22,6 +22,7 @@ import type { CgroupManagerState } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { compileSeccomp } from '../linux/seccomp.js';
 import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
+import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { listenConsole, type ConsoleReceiver } from '../process/console.js';
 import { relayTerminal, type TerminalRelay } from '../process/tty-relay.js';
 
@@ -118,7 +119,13 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
     });
     for (const w of plan.warnings) g.warn(w);
     const manager = s.cgroup ? await openManager(id, undefined, s.cgroup as CgroupManagerState) : undefined;
+    let execPid = 0;
     const init = spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
+      pid: (p) => {
+        execPid = p;
+      },
+      // runc's setns init also hands a notify fd to the listener
+      seccompFd: (fd) => sendSeccompListener(spec, s, fd, { pid: execPid, status: 'running' }),
       trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
     });
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
