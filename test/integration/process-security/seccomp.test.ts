@@ -123,32 +123,39 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
      * notify fd (SCM_RIGHTS, which only the addon can receive) and hand the fd
      * to the C helper as its fd 3.
      */
-    async function withListener(answer: number, body: (path: string) => Promise<void>) {
-      const path = join(work, `listener-${answer}.sock`);
-      const got: { message?: Record<string, unknown>; fdCount?: number; helper?: Promise<{ code: number | null; out: string }> } = {};
+    interface Connection {
+      message: Record<string, unknown>;
+      fdCount: number;
+      helper: Promise<{ code: number | null; out: string }>;
+    }
+
+    async function withListener(answer: number, body: (path: string, conns: Connection[]) => Promise<void>): Promise<Connection[]> {
+      const path = join(work, `listener-${answer}-${Date.now()}.sock`);
+      const conns: Connection[] = [];
       const server = net.createServer({ pauseOnConnect: true }, (socket) => {
         const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
         const msg = addon().recvmsg(fd, 65536, 5000);
-        got.message = JSON.parse(msg.data.toString('utf8')) as Record<string, unknown>;
-        got.fdCount = msg.fds.length;
         const notifyFd = msg.fds[0]!;
         const child = spawn(helper, [String(answer)], { stdio: ['ignore', 'pipe', 'inherit', notifyFd] });
-        addon().close(notifyFd);
-        for (const extra of msg.fds.slice(1)) addon().close(extra);
+        for (const f of msg.fds) addon().close(f);
         socket.destroy();
-        got.helper = new Promise((resolve) => {
-          let out = '';
-          child.stdout!.on('data', (d) => (out += String(d)));
-          child.on('close', (code) => resolve({ code, out }));
+        conns.push({
+          message: JSON.parse(msg.data.toString('utf8')) as Record<string, unknown>,
+          fdCount: msg.fds.length,
+          helper: new Promise((resolve) => {
+            let out = '';
+            child.stdout!.on('data', (d) => (out += String(d)));
+            child.on('close', (code) => resolve({ code, out }));
+          }),
         });
       });
       await new Promise<void>((resolve) => server.listen(path, resolve));
       try {
-        await body(path);
+        await body(path, conns);
       } finally {
         server.close();
       }
-      return got;
+      return conns;
     }
 
     function notifyProfile(path: string): LinuxSeccomp {
@@ -160,7 +167,7 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
       const id = cid('notify');
       let r: Awaited<ReturnType<typeof joeyAsync>> | undefined;
       let bundle = '';
-      const got = await withListener(EXDEV, async (path) => {
+      const [got] = await withListener(EXDEV, async (path) => {
         bundle = bundleOf(['probe', 'mkdir', '/tmp/x', ';', 'write', '/tmp/y', 'hi'], (s) => {
           s.linux!.seccomp = notifyProfile(path);
         });
@@ -170,14 +177,15 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
       expect(r!.status).toBe(0);
       expect(lines(r!.stdout, 'mkdir')).toEqual(['/tmp/x Invalid cross-device link']);
       expect(lines(r!.stdout, 'write')).toEqual(['/tmp/y ok']);
-      expect(got.fdCount).toBe(1);
-      expect(got.message).toMatchObject({
+      expect(got!.fdCount).toBe(1);
+      expect(got!.message).toMatchObject({
         fds: ['seccompFd'],
         metadata: 'joey-test-metadata',
         state: { id, status: 'creating', bundle },
       });
-      expect(got.message!.pid).toBeGreaterThan(1);
-      const h = await got.helper!;
+      expect(got!.message.pid).toBeGreaterThan(1);
+      expect((got!.message.state as { pid: number }).pid).toBe(got!.message.pid);
+      const h = await got!.helper;
       expect(h.code).toBe(0);
       expect(h.out.trim().split('\n')).toHaveLength(1);
       expect(h.out).toMatch(/^notif \d+\n$/);
@@ -190,7 +198,7 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
       const id = cid('notify');
       let r: Awaited<ReturnType<typeof joeyAsync>> | undefined;
       let bundle = '';
-      const got = await withListener(0, async (path) => {
+      const [got] = await withListener(0, async (path) => {
         bundle = bundleOf(['probe', 'mkdir', '/tmp/x', ';', 'stat', '/tmp/x'], (s) => {
           s.linux!.seccomp = notifyProfile(path);
         });
@@ -200,7 +208,36 @@ describe.runIf(isRoot)('seccomp in real containers (root)', () => {
       expect(r!.status).toBe(0);
       expect(lines(r!.stdout, 'mkdir')).toEqual(['/tmp/x ok']);
       expect(lines(r!.stdout, 'stat')).toEqual(['/tmp/x error No such file or directory']);
-      expect((await got.helper!).code).toBe(0);
+      expect((await got!.helper).code).toBe(0);
+      expect(leftovers(root, id)).toEqual([]);
+    });
+
+    it('exec: the exec process gets its own notify fd, sent with its pid and the container "running"', async () => {
+      expect(built.status, built.stderr).toBe(0);
+      const id = cid('notify');
+      let e: Awaited<ReturnType<typeof joeyAsync>> | undefined;
+      let containerPid = 0;
+      const conns = await withListener(EXDEV, async (path, seen) => {
+        const bundle = bundleOf(['probe', 'sleep', '30'], (s) => {
+          s.linux!.seccomp = notifyProfile(path);
+        });
+        const c = await joeyAsync(root, ['create', '--bundle', bundle, id], { stdio: 'ignore' });
+        expect(c.status).toBe(0);
+        expect(seen).toHaveLength(1);
+        containerPid = JSON.parse(joey(root, ['state', id]).stdout).pid as number;
+        expect((await joeyAsync(root, ['start', id])).status).toBe(0);
+        e = await joeyAsync(root, ['exec', id, 'probe', 'mkdir', '/tmp/z']);
+        joey(root, ['delete', '--force', id]);
+      });
+      expect(e!.stderr).toBe('');
+      expect(e!.stdout).toBe('mkdir /tmp/z Invalid cross-device link\n');
+      expect(conns).toHaveLength(2);
+      expect(conns[0]!.message).toMatchObject({ pid: containerPid, state: { id, status: 'creating', pid: containerPid } });
+      expect(conns[1]!.message).toMatchObject({ fds: ['seccompFd'], metadata: 'joey-test-metadata', state: { id, status: 'running', pid: containerPid } });
+      expect(conns[1]!.message.pid).not.toBe(containerPid);
+      expect(conns[1]!.message.pid).toBeGreaterThan(0);
+      expect((await conns[1]!.helper).out).toMatch(/^notif \d+\n$/);
+      expect((await conns[0]!.helper).code).toBe(0);
       expect(leftovers(root, id)).toEqual([]);
     });
 

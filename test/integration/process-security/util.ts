@@ -26,13 +26,19 @@ export function statusFields(out: string): Record<string, string> {
 }
 
 /** bin/joey without blocking this process's event loop. */
-export function joeyAsync(root: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<JoeyResult> {
+export function joeyAsync(
+  root: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdio?: 'pipe' | 'ignore' } = {},
+): Promise<JoeyResult> {
   return new Promise((resolve) => {
-    const child = spawn(JOEY, ['--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    // 'ignore' for commands that leave a container holding joey's stdio (create)
+    const io = opts.stdio ?? 'pipe';
+    const child = spawn(JOEY, ['--root', root, ...args], { stdio: ['ignore', io, io], env: opts.env ?? process.env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout?.on('data', (d) => (stdout += String(d)));
+    child.stderr?.on('data', (d) => (stderr += String(d)));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
     child.on('close', (status, signal) => {
       clearTimeout(timer);
