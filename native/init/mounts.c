@@ -304,6 +304,20 @@ check_proc_dest (int fd, const char *dest, const char *source, bool bind, const 
                      what, dest);
 }
 
+/* `/sys`, however many slashes it is written with. */
+static bool
+is_sys_dest (const char *dest)
+{
+  const char *p = dest;
+  while (*p == '/')
+    p++;
+  if (strncmp (p, "sys", 3) != 0)
+    return false;
+  for (p += 3; *p == '/'; p++)
+    ;
+  return *p == 0;
+}
+
 /* Look the destination up again after a mount: the old fd still sees the
  * directory underneath. The result must be the root of a mount. */
 static int
@@ -417,6 +431,17 @@ op_mount (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
   else if (mount (source, target, fstype, flags, data) < 0)
     return joey_error (err, errno, "mount %s on `%s`%s%s%s", what, dest, data ? " with `" : "", data ? data : "",
                        data ? "`" : "");
+
+  /* SECURITY(CVE-2023-25809): an rbind of /sys brings the host's cgroup
+   * mounts along, writable; make every mount under /sys/fs/cgroup read-only. */
+  if (bind && (flags & MS_REC) && is_sys_dest (dest))
+    {
+      joey_error_t ignored;
+      cleanup_close int cg = open_in_root (ctx, "/sys/fs/cgroup", O_PATH | O_NOFOLLOW | O_DIRECTORY, 0, &ignored);
+      struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (cg >= 0 && mount_setattr (cg, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof ro) < 0 && errno != EINVAL)
+        return joey_error (err, errno, "make `/sys/fs/cgroup` under the bind of %s read-only", what);
+    }
 
   bool remount = bind && (flags & ~MS_BIND_IGNORED) != 0;
   if (!remount && !propagation && !attr_set && !attr_clr)
