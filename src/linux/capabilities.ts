@@ -84,6 +84,14 @@ export function unavailableCapabilities(process: Process, capLast: number): stri
  * otherwise, so say which entry is wrong before anything runs.
  */
 export function checkAmbient(process: Process, jsonPrefix = 'process'): void {
+  // Names the validator has not seen (`exec --cap`) are checked here too.
+  for (const set of CAP_SETS) {
+    (process.capabilities?.[set] ?? []).forEach((name, i) => {
+      if (!(CAPABILITIES as readonly string[]).includes(name)) {
+        throw new SpecError(`${jsonPrefix}.capabilities.${set}[${i}]`, `unknown capability ${JSON.stringify(name)}`, SPEC);
+      }
+    });
+  }
   const caps = process.capabilities ?? {};
   const permitted = new Set<string>(caps.permitted ?? []);
   const inheritable = new Set<string>(caps.inheritable ?? []);
