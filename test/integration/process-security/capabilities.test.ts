@@ -158,6 +158,11 @@ describe.runIf(isRoot)('process capabilities, user and no_new_privs (root: real 
       expect(f.CapAmb).toBe(capHex([]));
       expect(f.CapEff).toBe(capHex([...DEFAULT_CAPS, 'CAP_SYS_ADMIN']));
       expect(f.CapBnd).toBe(capHex([...DEFAULT_CAPS, 'CAP_SYS_ADMIN']));
+      // an unknown name is an error, and no process is started
+      const bad = joey(root, ['exec', '--cap', 'CAP_BOGUS', id, 'probe', 'status']);
+      expect(bad.status).toBe(255); // runc: exec itself failing is 255
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toContain('unknown capability "CAP_BOGUS"');
       // the process the container was created with is untouched
       const plain = statusFields(joey(root, ['exec', id, 'probe', 'status']).stdout);
       expect(plain.CapEff).toBe(capHex(DEFAULT_CAPS));

@@ -103,3 +103,11 @@ describe('LSM labels', () => {
     expect(labels(compileExec(labelled, labelled.process!, { ...base, initPid: 42 }).ops)).toEqual(['apparmor/exec', 'exec']);
   });
 });
+
+describe('unknown capability names that skipped the validator (exec --cap)', () => {
+  it('are an error naming the set and index', () => {
+    expect(() => checkAmbient(proc({ effective: ['CAP_KILL', 'CAP_BOGUS' as 'CAP_KILL'] }))).toThrow(
+      'process.capabilities.effective[1]: unknown capability "CAP_BOGUS" (config.md#linux-process)',
+    );
+  });
+});
