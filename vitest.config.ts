@@ -1,12 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests start real containers as root; they share /run/joey-test
-// state roots per file, so files may run in parallel but tests inside a file run in order.
+// `npm test` is unit tests plus real-container integration tests (root).
+// The suites that need Debian packages (QEMU for --vm, the client e2e) have
+// their own npm scripts, which set JOEY_TEST_SUITE.
+const suite = process.env.JOEY_TEST_SUITE;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    include: suite === 'vm' ? ['test/integration/vm/**/*.test.ts'] : ['test/**/*.test.ts'],
+    exclude: suite === 'vm' ? [] : ['test/integration/vm/**', 'test/e2e/**', '**/node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 });
