@@ -52,8 +52,14 @@ op_hook (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
   /* The state is small (well under a pipe buffer), so this cannot block. */
   if (state)
     {
+      /* A hook that exits without reading its stdin must not kill us with
+       * SIGPIPE (runc ignores that EPIPE too); restore the disposition, since
+       * an ignored signal would survive into the container's execve. */
+      struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+      sigaction (SIGPIPE, &ign, &old);
       ssize_t w = write (in[1], state, strlen (state));
       (void) w;
+      sigaction (SIGPIPE, &old, NULL);
     }
   close (in[1]);
 

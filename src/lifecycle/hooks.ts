@@ -47,7 +47,9 @@ export function runHook(kind: string, index: number, hook: Hook, state: OciState
     killSignal: 'SIGKILL',
   });
   const where = `hooks.${kind}[${index}] \`${hook.path}\``;
-  if (r.error) {
+  // A hook that never reads its stdin (e.g. /bin/true) is fine: runc ignores
+  // the EPIPE of writing the state to it, and so do we.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ETIMEDOUT') throw new HookError(`${where}: timed out after ${hook.timeout}s`, { specRef: 'config.md#posix-platform-hooks' });
     throw new HookError(`${where}: ${r.error.message}`, { specRef: 'config.md#posix-platform-hooks', errno: code });
