@@ -640,8 +640,8 @@ forget_rootfs_fd (struct init_ctx *ctx)
 /* pivot_root(".", ".") stacks the old root on top of the new one, so no
  * directory for it is needed inside the rootfs (runc's pivotRoot). Then the
  * old root is made rslave, so that detaching it does not propagate to the
- * host, and lazily unmounted. Unlike chroot(2) this leaves no path back to
- * the host's tree (security.md row 17). */
+ * host, and lazily unmounted. SECURITY(chroot escape, security.md row 17):
+ * unlike chroot(2) this leaves no path back to the host's tree. */
 int
 op_pivot_root (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {

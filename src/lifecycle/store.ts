@@ -41,6 +41,7 @@ export interface StoredState {
 // libuv opens everything close-on-exec anyway; say it where it matters.
 const O_CLOEXEC = 0o2000000;
 
+// SECURITY(security.md row 16): an id is one file name under --root, never a path.
 const ID_RE = /^[\w+\-.]+$/;
 
 export function validateId(id: string | undefined): string {

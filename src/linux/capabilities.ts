@@ -127,6 +127,7 @@ export function credentialOps(process: Process, seccomp: CompiledSeccomp | undef
     ambient: known(given.ambient),
   };
   const nnp = process.noNewPrivileges === true;
+  // SECURITY(security.md row 18): without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes before the drop.
   if (seccomp && !nnp) ops.push(seccompOp(seccomp));
   ops.push(
     initOp('init', 'drop-bounding', { value: capMask(caps.bounding) }, 'process.capabilities.bounding', SPEC),
