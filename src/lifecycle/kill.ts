@@ -47,9 +47,19 @@ export async function killContainer(g: Globals, id: string, signal: string | und
   if (s.vm) return (await import('../vm/backend.js')).vmKill(g, s, sig, all);
   const status = statusOf(g.root, s);
   if (status === 'stopped') {
-    // Kubernetes' StopPodSandbox sends `kill --all` to stopped sandboxes and expects 0.
-    if (all) return;
-    throw new StateError('container not running');
+    if (!all) throw new StateError('container not running');
+    // Kubernetes' StopPodSandbox sends `kill --all` to stopped sandboxes and expects 0. In a pod
+    // that shares its pid namespace the init's children outlive it inside the cgroup; the shim
+    // kills them with this call (runc signals the cgroup here too) and then waits for them to
+    // close the container's stdio, so skipping it left StopContainer hanging.
+    if (s.cgroup) {
+      try {
+        (await openManager(s.id, undefined, s.cgroup as CgroupManagerState)).kill(sig);
+      } catch {
+        /* the cgroup is already gone */
+      }
+    }
+    return;
   }
   if (all && s.cgroup) {
     const m = await openManager(s.id, undefined, s.cgroup as CgroupManagerState);
