@@ -77,7 +77,9 @@ async function deleteLocked(g: Globals, id: string, dir: string, force: boolean)
     throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
   const m = s.cgroup ? await openManager(s.id, undefined, s.cgroup as CgroupManagerState) : undefined;
-  if (status !== 'stopped') killAll(m, s.pid, s.startTime);
+  // a stopped init can leave processes in its cgroup when the pod shares its pid namespace
+  // (they were reparented to the pause process): kill them too, or the cgroup cannot go
+  if (status !== 'stopped' || m) killAll(m, s.pid, s.startTime);
   try {
     m?.destroy();
   } finally {
