@@ -12,6 +12,7 @@ import { expect } from 'vitest';
 import { JOEY, joey, leftovers } from '../helpers.js';
 
 const CC_DIR = fs.mkdtempSync(join(tmpdir(), 'joey-sec-cc-'));
+process.on('exit', () => fs.rmSync(CC_DIR, { recursive: true, force: true }));
 
 /** Compile one C file (static unless flags say otherwise); returns the binary path. */
 export function compileC(name: string, source: string, flags: string[] = ['-static']): string {
