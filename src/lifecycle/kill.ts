@@ -21,7 +21,11 @@ export function signalNumber(text: string | undefined): number {
   return n;
 }
 
-/** Signal one process by pid, only if it is still the one that started at `startTime`. */
+/**
+ * Signal one process by pid, only if it is still the one that started at `startTime`.
+ * SECURITY(pid reuse, security.md row 18): open the pidfd first, then check
+ * the start time: from then on the pidfd cannot name another process.
+ */
 export function signalPid(pid: number, startTime: number, sig: number): boolean {
   const a = addon();
   let fd: number;
