@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -42,12 +43,54 @@ op_oom_score_adj (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
   return 0;
 }
 
+/* Every namespace path is opened before the first setns or unshare, as
+ * runc's nsexec does: once we are in another user namespace (joined or new),
+ * we are an unprivileged uid on the host and may no longer open the
+ * /proc/<pid>/ns/ files of the container we are asked to join. */
+static int *ns_fds;   /* per op index: the opened fd, or -1 */
+static int *ns_errno; /* per op index: the open's errno */
+
+static void
+preopen_namespaces (struct init_ctx *ctx)
+{
+  if (ns_fds)
+    return;
+  ns_fds = calloc (ctx->plan.nops ? ctx->plan.nops : 1, sizeof *ns_fds);
+  ns_errno = calloc (ctx->plan.nops ? ctx->plan.nops : 1, sizeof *ns_errno);
+  if (!ns_fds || !ns_errno)
+    {
+      free (ns_fds);
+      free (ns_errno);
+      ns_fds = ns_errno = NULL;
+      return;
+    }
+  for (uint32_t i = 0; i < ctx->plan.nops; i++)
+    {
+      const struct op *o = &ctx->plan.ops[i];
+      ns_fds[i] = -1;
+      if (o->kind != OP_JOIN_NAMESPACE || !op_str (o, F_PATH))
+        continue;
+      ns_fds[i] = open (op_str (o, F_PATH), O_RDONLY | O_CLOEXEC);
+      ns_errno[i] = ns_fds[i] < 0 ? errno : 0;
+    }
+}
+
 int
 op_join_namespace (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
   const char *path = op_str (op, F_PATH);
   int nstype = (int) op_u64 (op, F_NSTYPE, 0);
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  preopen_namespaces (ctx);
+  uint32_t i = (uint32_t) (op - ctx->plan.ops);
+  cleanup_close int fd = -1;
+  if (ns_fds && i < ctx->plan.nops)
+    {
+      fd = ns_fds[i];
+      ns_fds[i] = -1;
+      errno = ns_errno[i];
+    }
+  else
+    fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return joey_error (err, errno, "open namespace `%s`", path);
   /* setns checks that the fd is a namespace of exactly this type (EINVAL
@@ -58,6 +101,16 @@ op_join_namespace (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
         return joey_error (err, errno, "setns `%s`: not a namespace of the configured type", path);
       return joey_error (err, errno, "setns `%s`", path);
     }
+  /* Joined, not created: become root of that user namespace (as runc's
+   * stage 2 does), or every file we create in the rootfs would belong to an
+   * unmapped id (EOVERFLOW). */
+  if (nstype == CLONE_NEWUSER)
+    {
+      if (setresgid (0, 0, 0) < 0)
+        return joey_error (err, errno, "setresgid to root in the user namespace `%s` (is gid 0 mapped?)", path);
+      if (setresuid (0, 0, 0) < 0)
+        return joey_error (err, errno, "setresuid to root in the user namespace `%s` (is uid 0 mapped?)", path);
+    }
   return 0;
 }
 
@@ -65,6 +118,7 @@ int
 op_unshare (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
   int flags = (int) op_u64 (op, F_FLAGS, 0);
+  preopen_namespaces (ctx);
   if (unshare (flags) < 0)
     return joey_error (err, errno, "unshare(0x%x)", flags);
   return 0;
