@@ -54,5 +54,20 @@ describe.runIf(isRoot)('user namespace', () => {
       expect(fs.readFileSync(`/proc/${c.pid}/uid_map`, 'utf8')).toMatch(/^\s+0\s+100000\s+65536\n$/);
       expect(joey(root, ['state', c.id]).stdout).toContain('"status": "created"');
     });
+
+    it('a second container can join its user and network namespaces by path', () => {
+      const r = runProbe(root, ['probe', 'ids', ';', 'ns', ';', 'stat', '/dev/null'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${c.pid}/ns/net` } : n));
+        s.linux!.namespaces.push({ type: 'user', path: `/proc/${c.pid}/ns/user` });
+      }, [], reachable);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(lines(r.stdout, 'uid')).toEqual(['0']);
+      const ns = lines(r.stdout, 'ns');
+      expect(ns).toContain(`user ${fs.readlinkSync(`/proc/${c.pid}/ns/user`)}`);
+      expect(ns).toContain(`net ${fs.readlinkSync(`/proc/${c.pid}/ns/net`)}`);
+      expect(lines(r.stdout, 'stat')).toContain('/dev/null char 0666 1:3 65534:65534');
+      expect(r.leftovers).toEqual([]);
+    });
   });
 });
