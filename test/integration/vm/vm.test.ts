@@ -1,0 +1,185 @@
+/**
+ * `joey --vm`: the same bundle in a QEMU microVM (docs/vm.md §6, design.md §7).
+ * Needs root, qemu-system-x86_64 and a guest kernel (`npm run build:vm`);
+ * each test boots one VM (~1.5-4 s under TCG on an idle 2-core host).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cid, isRoot, joey, JOEY, leftovers, lines, makeBundle, removeBundle, stateRoot } from '../helpers.js';
+import { findKernel, findQemu } from '../../../src/vm/assets.js';
+
+const qemu = !!findQemu();
+const kernel = !!findKernel();
+const reason = !isRoot ? 'needs root' : !qemu ? 'needs qemu-system-x86_64 (apt-get install qemu-system-x86)' : !kernel ? 'needs a guest kernel (npm run build:vm)' : 'root, qemu and a guest kernel present';
+const root = isRoot ? stateRoot('vm') : '/nonexistent';
+const bundles: string[] = [];
+const T = 180_000;
+
+function bundle(args: string[], edit: Parameters<typeof makeBundle>[1] = () => {}): string {
+  const b = makeBundle(args, edit);
+  bundles.push(b);
+  return b;
+}
+
+function vm(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return joey(root, ['--vm', ...args], { timeout: 170_000, env: { ...process.env, ...env } });
+}
+
+/**
+ * A detached create/run: QEMU inherits the caller's stdout and stderr (as
+ * runc's container does), so give it files, not pipes a sync spawn would wait on.
+ */
+function detached(b: string, args: string[]): { status: number | null; stderr: string; out: string } {
+  const out = join(b, 'out.log');
+  const err = join(b, 'err.log');
+  const o = fs.openSync(out, 'w');
+  const e = fs.openSync(err, 'w');
+  const r = spawnSync(JOEY, ['--root', root, '--vm', ...args], { stdio: ['ignore', o, e], timeout: 170_000 });
+  fs.closeSync(o);
+  fs.closeSync(e);
+  return { status: r.status, stderr: fs.readFileSync(err, 'utf8'), out };
+}
+
+function qemuPid(id: string): number {
+  return (JSON.parse(fs.readFileSync(join(root, id, 'state.json'), 'utf8')) as { pid: number }).pid;
+}
+
+function status(id: string): string {
+  const r = joey(root, ['state', id]);
+  return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : `error: ${r.stderr}`;
+}
+
+async function until(what: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (what()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return what();
+}
+
+afterAll(() => {
+  for (const b of bundles) removeBundle(b);
+});
+
+describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
+  it('run relays stdin and stdout in order, complete, and exits with the container status', { timeout: T }, () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'cat', '/dev/stdin', ';', 'cat', '/big', ';', 'echo', 'last line', ';', 'exit', '7']);
+    // more than one 64 KiB frame, so ordering across frames is checked too
+    const big = Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    fs.writeFileSync(join(b, 'rootfs', 'big'), big);
+    const r = joey(root, ['--vm', 'run', '--bundle', b, id], { timeout: 170_000, input: 'from stdin\n' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(7);
+    expect(r.stdout.startsWith(`from stdin\n${big}`)).toBe(true);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('last line');
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
+  it('hostname, capabilities, no_new_privs and seccomp are applied inside the guest', { timeout: T }, () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'hostname', ';', 'status'], (s) => {
+      s.hostname = 'in-a-vm';
+    });
+    const r = vm(['run', '--bundle', b, id]);
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout, 'hostname')).toEqual(['in-a-vm']);
+    // joey spec's default set: AUDIT_WRITE, KILL, NET_BIND_SERVICE
+    expect(r.stdout).toMatch(/^CapEff:\s+0000000020000420$/m);
+    expect(r.stdout).toMatch(/^CapBnd:\s+0000000020000420$/m);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
+  });
+
+  it('a read-only rootfs cannot be written', { timeout: T }, () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'write', '/tmp/x', 'data'], (s) => {
+      s.root!.readonly = true;
+    });
+    const r = vm(['run', '--bundle', b, id]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('write /tmp/x error Read-only file system');
+    expect(fs.existsSync(join(b, 'rootfs', 'tmp', 'x'))).toBe(false);
+  });
+
+  it('memory and pids limits are enforced by the guest cgroup v2', { timeout: T }, () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'cat', '/sys/fs/cgroup/memory.max', ';', 'cat', '/sys/fs/cgroup/pids.max', ';', 'fork', '30', ';', 'alloc', '200'], (s) => {
+      s.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 10 } };
+    });
+    const r = vm(['run', '--bundle', b, id]);
+    expect(r.stdout).toContain('67108864\n');
+    expect(r.stdout).toContain('10\n');
+    expect(r.stdout).toMatch(/fork \d+ failed Resource temporarily unavailable/);
+    expect(r.stdout).not.toContain('alloc 200 MiB ok');
+    expect(r.status).toBe(137); // the guest's OOM killer
+  });
+
+  it('create, start, state, kill, delete: QEMU is state.pid and nothing is left', { timeout: T }, async () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'wait-signal']);
+    const c = detached(b, ['create', '--bundle', b, id]);
+    const out = c.out;
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    expect(status(id)).toBe('created');
+    const pid = qemuPid(id);
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('qemu-system-x86_64');
+    expect(joey(root, ['start', id]).status).toBe(0);
+    expect(status(id)).toBe('running');
+    expect(await until(() => fs.readFileSync(out, 'utf8').includes('waiting'), 10_000)).toBe(true);
+    expect(joey(root, ['kill', id, 'TERM']).status).toBe(0);
+    expect(await until(() => status(id) === 'stopped', 20_000)).toBe(true);
+    expect(fs.readFileSync(out, 'utf8')).toBe('waiting\nsignal 15\n');
+    expect(joey(root, ['delete', id]).status).toBe(0);
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
+  it('a crashed QEMU reads as stopped, and delete cleans up', { timeout: T }, async () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'sleep', '600']);
+    const c = detached(b, ['run', '--detach', '--bundle', b, id]);
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    expect(status(id)).toBe('running');
+    process.kill(qemuPid(id), 'SIGKILL');
+    expect(await until(() => status(id) === 'stopped', 10_000)).toBe(true);
+    expect(joey(root, ['delete', id]).status).toBe(0);
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
+  it('a QEMU killed during a foreground run fails the run and leaves nothing', { timeout: T }, async () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'echo', 'up', ';', 'sleep', '600']);
+    const child = spawn(JOEY, ['--root', root, '--vm', 'run', '--bundle', b, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    expect(await until(() => out.includes('up'), 150_000)).toBe(true);
+    process.kill(qemuPid(id), 'SIGKILL');
+    expect(await done).not.toBe(0);
+    expect(err).toMatch(/microVM went away/);
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
+  it('errors name the fix: no QEMU, no kernel, boot timeout', { timeout: T }, () => {
+    const b = bundle(['/bin/probe', 'exit', '0']);
+    const noQemu = vm(['run', '--bundle', b, cid('vm')], { JOEY_QEMU: '/nonexistent/qemu' });
+    expect(noQemu.status).not.toBe(0);
+    expect(noQemu.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noQemu.stderr).toContain('apt-get install qemu-system-x86');
+    const noKernel = vm(['run', '--bundle', b, cid('vm')], { JOEY_VM_CACHE: '/nonexistent', JOEY_VM_KERNEL: '' });
+    expect(noKernel.status).not.toBe(0);
+    expect(noKernel.stderr).toMatch(/npm run build:vm.*joey vm kernel build/);
+    const id = cid('vm');
+    const slow = vm(['run', '--bundle', b, id], { JOEY_VM_BOOT_TIMEOUT_MS: '300' });
+    expect(slow.status).not.toBe(0);
+    expect(slow.stderr).toMatch(/did not boot within 0.3s under TCG.*--vm-accel=kvm/);
+    expect(leftovers(root, id)).toEqual([]);
+  });
+});
