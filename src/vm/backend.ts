@@ -189,7 +189,11 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
         clearInterval(onExit);
       }
     } catch (err) {
-      if (q.exited()) throw new RuntimeError(`the microVM exited while booting (qemu ${q.exitInfo()}): ${bootLog(dir)}`, { code: 'EVMBOOT' });
+      // the child's exit event may lag the socket's reset: give it a moment
+      if (!q.exited() && err instanceof VmChannelError && err.code !== 'ETIMEDOUT') await new Promise((r) => setTimeout(r, 200));
+      if (q.exited() || (err instanceof VmChannelError && err.code !== 'ETIMEDOUT')) {
+        throw new RuntimeError(`the microVM exited while booting (qemu ${q.exitInfo()}): ${bootLog(dir) || (err as Error).message}`, { code: 'EVMBOOT' });
+      }
       if (err instanceof VmChannelError && err.code === 'ETIMEDOUT') {
         throw new RuntimeError(
           `the microVM did not boot within ${timeout / 1000}s under ${accel.accel.toUpperCase()} (${accel.why}); try --vm-accel=${accel.accel === 'kvm' ? 'tcg' : 'kvm'} or a faster kernel (\`joey vm kernel build\`)`,

@@ -61,6 +61,14 @@ export interface QemuOptions {
   ports: boolean;
 }
 
+function isSocket(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 export function qemuArgs(o: QemuOptions): string[] {
   const tcg = o.accel.accel === 'tcg';
   const append = ['console=ttyS0', 'quiet', 'rdinit=/init', 'panic=-1', 'reboot=t', 'cryptomgr.notests'];
@@ -85,10 +93,11 @@ export function qemuArgs(o: QemuOptions): string[] {
     '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=rootfs',
   ];
   if (o.ports) {
-    args.push(
-      '-chardev', 'file,id=out,path=/proc/self/fd/3,append=on', '-device', 'virtserialport,chardev=out,name=out',
-      '-chardev', 'file,id=err,path=/proc/self/fd/4,append=on', '-device', 'virtserialport,chardev=err,name=err',
-    );
+    // A socket cannot be reopened through /proc/self/fd (ENXIO): hand it to
+    // QEMU as an open socket; pipes, files and ttys are reopened write-only.
+    const dev = (name: string, fd: number, sock: boolean) =>
+      ['-chardev', sock ? `socket,id=${name},fd=${fd}` : `file,id=${name},path=/proc/self/fd/${fd},append=on`, '-device', `virtserialport,chardev=${name},name=${name}`];
+    args.push(...dev('out', 3, isSocket(1)), ...dev('err', 4, isSocket(2)));
   }
   return args;
 }
