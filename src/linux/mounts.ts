@@ -66,7 +66,12 @@ export interface MountContext {
   host: HostInfo;
   /** the container has its own cgroup namespace */
   cgroupns: boolean;
+  /** linux.mountLabel, only when the host has SELinux */
+  mountLabel?: string;
 }
+
+/** Filesystems that take an SELinux `context=` mount option (runc's label.FormatMountLabel). */
+const LABELLED = new Set(['tmpfs', 'devpts', 'mqueue', 'shm', 'ramfs']);
 
 export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext): InitOp[] {
   const ops: InitOp[] = [];
@@ -87,7 +92,7 @@ export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext
       flags: o.flags | (bind ? MS.MS_BIND : 0),
       clear: o.clear || undefined,
       propagation: o.propagation || undefined,
-      data: o.data.length ? o.data.join(',') : undefined,
+      data: withLabel(o.data, !bind && LABELLED.has(m.type ?? '') ? ctx.mountLabel : undefined),
       must_be_dir: m.type === 'proc' || m.type === 'sysfs' ? 1 : undefined,
       as_file: bind && ctx.host.sourceKind(source) === 'file' ? 1 : undefined,
       attr_set: o.attrSet || undefined,
@@ -100,6 +105,12 @@ export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext
     );
   });
   return ops;
+}
+
+/** Mount data, plus `context="<label>"` for linux.mountLabel (config-linux.md#mount-label). */
+function withLabel(data: string[], label: string | undefined): string | undefined {
+  const all = label ? [...data, `context="${label}"`] : data;
+  return all.length ? all.join(',') : undefined;
 }
 
 /**

@@ -171,7 +171,15 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
     why: 'no mount event may propagate back to the host',
   }));
   ops.push(initOp('init', 'bind-rootfs', { path: opts.rootfs, rootfs: opts.rootfs }, 'root.path', 'config.md#root'));
-  ops.push(...mountOps(spec.mounts, { bundle: opts.bundle, host: opts.host, cgroupns: ns.created.has('cgroup') }));
+  const hasSelinux = opts.host.lsms.includes('selinux');
+  ops.push(
+    ...mountOps(spec.mounts, {
+      bundle: opts.bundle,
+      host: opts.host,
+      cgroupns: ns.created.has('cgroup'),
+      mountLabel: hasSelinux ? spec.linux?.mountLabel : undefined,
+    }),
+  );
   if (needsDevSetup(spec.mounts)) {
     const devpts = (spec.mounts ?? []).some((m) => m.destination === '/dev/pts' && m.type === 'devpts');
     ops.push(...deviceOps(spec.linux?.devices, { userns, devpts }));
@@ -203,8 +211,6 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   const mountLabel = spec.linux?.mountLabel;
   if (mountLabel && !opts.host.lsms.includes('selinux')) {
     warnings.push(`linux.mountLabel: SELinux is not enabled on this host, label ${JSON.stringify(mountLabel)} not applied (config-linux.md#mount-label)`);
-  } else if (mountLabel) {
-    warnings.push(`linux.mountLabel: mount labels are not implemented, ${JSON.stringify(mountLabel)} not applied (config-linux.md#mount-label)`);
   }
   ops.push(...processOps(process, opts.seccomp, 'create', { lsms: opts.host.lsms, capLast: opts.capLast, warnings }));
   ops.push(...finalOps(spec, process, opts.seccomp, { preserveFds: opts.preserveFds ?? 0, create: true }));

@@ -117,3 +117,26 @@ describe('compileExec', () => {
     expect(ops.at(-1)!.kind).toBe('exec');
   });
 });
+
+describe('linux.mountLabel (config-linux.md#mount-label)', () => {
+  const spec = defaultSpec({ args: ['/bin/sh'] });
+  spec.linux!.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2';
+  const dataOf = (host: ReturnType<typeof fakeHost>) =>
+    compile(spec, { ...opts, host })
+      .ops.filter((o): o is InitOp => o.kind === 'mount')
+      .map((o) => [o.args.path, o.args.data ?? '']);
+
+  it('adds a context= option to tmpfs, devpts and mqueue mounts on an SELinux host, never to binds or proc', () => {
+    const mounts = Object.fromEntries(dataOf(fakeHost({ lsms: ['selinux'] })));
+    expect(mounts['/dev']).toContain('context="system_u:object_r:container_file_t:s0:c1,c2"');
+    expect(mounts['/dev/pts']).toContain('context="system_u:object_r:container_file_t:s0:c1,c2"');
+    expect(mounts['/dev/mqueue']).toContain('context=');
+    expect(mounts['/proc']).not.toContain('context=');
+  });
+
+  it('leaves the mounts alone and warns where SELinux is off', () => {
+    const plan = compile(spec, { ...opts, host: fakeHost({ lsms: [] }) });
+    expect(dataOf(fakeHost({ lsms: [] })).some(([, d]) => String(d).includes('context='))).toBe(false);
+    expect(plan.warnings.join('\n')).toMatch(/linux.mountLabel: SELinux is not enabled on this host/);
+  });
+});
