@@ -13,9 +13,9 @@
  * same C code as on the host.
  *
  * Protocol (one line per message; bodies follow `<VERB> <len>\n` exactly):
- *   host → agent: PING | CGROUP <len> | PLAN <len> | CREATE relay|ports |
+ *   host → agent: PING | CGROUP <len> | PLAN <len> | CREATE relay|ports | EXEC |
  *                 START | KILL <sig> | WAIT | STATE | I <len> (stdin, 0 = EOF) | SHUTDOWN
- *   agent → host: READY | OK | CREATED <pid> | STARTED | ERROR <op> <errno> <msg%> |
+ *   agent → host: READY | OK | CREATED <pid> | EXECED <pid> | STARTED | ERROR <op> <errno> <msg%> |
  *                 STATE <status> <pid> <exit> | EXIT <code> | O <len> | E <len> | BYE
  * In relay mode the container's stdout and stderr are pipes multiplexed on
  * this one port, so no output can arrive after EXIT (vm.md §6.7); in ports
@@ -61,6 +61,9 @@ static int created, started, exited, exit_code;
 static int relay;
 static int pipe_in = -1, pipe_out = -1, pipe_err = -1;
 static int wait_pending;
+/* `exec`: a second process, its stdio relayed through the pipes above */
+static pid_t exec_pid;
+static int exec_exited, exec_code;
 static uint8_t *plan;
 static size_t plan_len;
 
@@ -462,17 +465,14 @@ seq_send (int fd, uint32_t type, const void *payload, size_t n)
   return sendmsg (fd, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/* Exec this same binary as joey:[1:CHILD] and feed it the plan, playing the
+ * runtime's part of the sync protocol (src/process/spawn-init.ts). */
 static void
-do_create (const char *mode)
+run_init (int pipes, int is_exec)
 {
-  if (created)
-    return reply_error (-1, EEXIST, "a container was already created in this VM");
-  if (!plan)
-    return reply_error (-1, EINVAL, "CREATE before PLAN");
-  relay = strcmp (mode, "relay") == 0;
   int in_fd, o_fd, e_fd;
   int p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 }, p_err[2] = { -1, -1 };
-  if (relay)
+  if (pipes)
     {
       if (pipe2 (p_in, O_CLOEXEC) < 0 || pipe2 (p_out, O_CLOEXEC) < 0 || pipe2 (p_err, O_CLOEXEC) < 0)
         return reply_error (-1, errno, "pipe");
@@ -488,9 +488,12 @@ do_create (const char *mode)
       o_fd = out_port >= 0 ? out_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
       e_fd = err_port >= 0 ? err_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
     }
-  unlink (STATE_DIR "/exec.fifo");
-  if (mkfifo (STATE_DIR "/exec.fifo", 0622) < 0)
-    return reply_error (-1, errno, "mkfifo exec.fifo");
+  if (!is_exec)
+    {
+      unlink (STATE_DIR "/exec.fifo");
+      if (mkfifo (STATE_DIR "/exec.fifo", 0622) < 0)
+        return reply_error (-1, errno, "mkfifo exec.fifo");
+    }
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return reply_error (-1, errno, "socketpair");
@@ -510,7 +513,7 @@ do_create (const char *mode)
       _exit (127);
     }
   close (sv[1]);
-  if (relay)
+  if (pipes)
     {
       close (p_in[0]);
       close (p_out[1]);
@@ -565,7 +568,7 @@ do_create (const char *mode)
       switch (type)
         {
         case MSG_PID:
-          memcpy (&guest_pid, buf + 4, 4);
+          memcpy (is_exec ? &exec_pid : &guest_pid, buf + 4, 4);
           break;
         case MSG_USERMAP_PLS:
           close (s);
@@ -590,6 +593,8 @@ do_create (const char *mode)
           }
         case MSG_READY:
           close (s);
+          if (is_exec)
+            return reply ("EXECED %d", exec_pid);
           created = 1;
           return reply ("CREATED %d", guest_pid);
         default:
@@ -597,6 +602,31 @@ do_create (const char *mode)
           return reply_error (-1, 0, "init sent an unknown message");
         }
     }
+}
+
+static void
+do_create (const char *mode)
+{
+  if (created)
+    return reply_error (-1, EEXIST, "a container was already created in this VM");
+  if (!plan)
+    return reply_error (-1, EINVAL, "CREATE before PLAN");
+  relay = strcmp (mode, "relay") == 0;
+  run_init (relay, 0);
+}
+
+/* runc exec: the plan joins the container's namespaces (compileExec) */
+static void
+do_exec (void)
+{
+  if (!started || exited)
+    return reply_error (-1, EINVAL, "the container is not running");
+  if (relay || exec_pid > 0 || pipe_out >= 0)
+    return reply_error (-1, EBUSY, "another process already relays its stdio in this VM");
+  if (!plan)
+    return reply_error (-1, EINVAL, "EXEC before PLAN");
+  exec_exited = 0;
+  run_init (1, 1);
 }
 
 static void
@@ -653,7 +683,27 @@ drain (int *fd, char tag)
 static void
 maybe_exit_reply (void)
 {
-  if (!wait_pending || !exited)
+  if (!wait_pending)
+    return;
+  if (exec_pid > 0)
+    {
+      if (!exec_exited)
+        return;
+      drain (&pipe_out, 'O');
+      drain (&pipe_err, 'E');
+      if (pipe_out >= 0)
+        close (pipe_out);
+      if (pipe_err >= 0)
+        close (pipe_err);
+      if (pipe_in >= 0)
+        close (pipe_in);
+      pipe_out = pipe_err = pipe_in = -1;
+      wait_pending = 0;
+      exec_pid = 0;
+      reply ("EXIT %d", exec_code);
+      return;
+    }
+  if (!exited)
     return;
   /* everything the process wrote is in the pipes now: send it before EXIT */
   drain (&pipe_out, 'O');
@@ -671,7 +721,12 @@ reap (void)
   int st;
   pid_t p;
   while ((p = waitpid (-1, &st, WNOHANG)) > 0)
-    if (p == guest_pid && guest_pid > 0)
+    if (p == exec_pid && exec_pid > 0)
+      {
+        exec_exited = 1;
+        exec_code = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
+      }
+    else if (p == guest_pid && guest_pid > 0)
       {
         exited = 1;
         exit_code = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
@@ -733,6 +788,8 @@ handle (char *line)
     }
   else if (strcmp (verb, "CREATE") == 0)
     do_create (word);
+  else if (strcmp (verb, "EXEC") == 0)
+    do_exec ();
   else if (strcmp (verb, "START") == 0)
     do_start ();
   else if (strcmp (verb, "KILL") == 0)
@@ -778,8 +835,8 @@ agent_main (int argc, char **argv)
       struct pollfd pf[4] = {
         { .fd = ctl, .events = POLLIN },
         { .fd = sfd, .events = POLLIN },
-        { .fd = relay ? pipe_out : -1, .events = POLLIN },
-        { .fd = relay ? pipe_err : -1, .events = POLLIN },
+        { .fd = pipe_out, .events = POLLIN },
+        { .fd = pipe_err, .events = POLLIN },
       };
       /* with no host connected the port polls as POLLHUP at once: check back later */
       int r = poll (pf, 4, 20);

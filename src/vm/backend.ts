@@ -25,8 +25,8 @@ import { join, resolve } from 'node:path';
 import { addon } from '../native/addon.js';
 import { RuntimeError, StateError, UnsupportedError } from '../errors.js';
 import { loadBundle } from '../spec/bundle.js';
-import type { Spec } from '../spec/types.js';
-import { compile } from '../plan/compile.js';
+import type { Process, Spec } from '../spec/types.js';
+import { compile, compileExec } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import { encodePlan, initOps } from '../plan/encode.js';
 import { describeOp } from '../plan/render.js';
@@ -411,6 +411,81 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
   }
 }
 
-export async function vmExec(): Promise<number> {
-  throw new UnsupportedError('exec: not supported with --vm yet (an EXEC request carrying an exec plan, docs/vm.md §6.3)');
+/** exec: an exec plan (compileExec: join the container's namespaces) run by the agent, stdio relayed. */
+export async function vmExec(
+  g: Globals,
+  s: StoredState,
+  spec: Spec,
+  proc: Process,
+  o: { detach?: boolean; consoleSocket?: string; preserveFds?: number; pidFile?: string },
+): Promise<number> {
+  if (o.detach) throw new UnsupportedError('exec --detach: not supported with --vm yet');
+  if (proc.terminal || o.consoleSocket) throw new UnsupportedError('exec --tty: not supported with --vm yet (docs/vm.md §6.10)');
+  if (o.preserveFds) throw new UnsupportedError('exec --preserve-fds: not supported with --vm');
+  const vm = vmOf(s);
+  if (vm.mode === 'relay') throw new StateError('exec: this microVM\'s channel is held by the `joey run` that started it; exec needs a detached container');
+  const status = statusOf(g.root, s);
+  if (status !== 'running') throw new StateError(`cannot exec in a ${status} container`);
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const plan = compileExec(spec, proc, { id: s.id, bundle: s.bundle, rootfs: GUEST_ROOTFS, initPid: vm.guestPid, seccomp, lsms: [] });
+  const ops = initOps(plan);
+  const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
+  const ctl = await connect(stateDir(g.root, s.id), 'exec');
+  try {
+    await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
+    const r = await ctl.request('EXEC', ['EXECED'], 60_000, undefined, describe);
+    if (o.pidFile) writePidFile(o.pidFile, Number(r.args[0]));
+    return await relayToExit(ctl, false);
+  } finally {
+    ctl.close();
+  }
+}
+
+/** Relay stdin and the O/E frames until EXIT; forward our signals as KILL when `signals`. */
+async function relayToExit(ctl: Ctl, signals: boolean): Promise<number> {
+  ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
+  const handlers = signals
+    ? FORWARDED.map((sig) => {
+        const h = () => {
+          try {
+            ctl.send(`KILL ${SIGNO[sig]}`);
+          } catch {
+            /* the VM is gone */
+          }
+        };
+        process.on(sig, h);
+        return [sig, h] as const;
+      })
+    : [];
+  const stdin = process.stdin;
+  const onData = (d: Buffer) => {
+    try {
+      ctl.send('I', d);
+    } catch {
+      /* gone */
+    }
+  };
+  const onEnd = () => {
+    try {
+      ctl.send('I 0');
+    } catch {
+      /* gone */
+    }
+  };
+  try {
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.on('error', onEnd);
+    ctl.send('WAIT');
+    const r = await ctl.next(0, 'WAIT');
+    if (r.verb !== 'EXIT') throw new VmChannelError(`the VM answered \`${r.verb}\` to WAIT`);
+    return Number(r.args[0]);
+  } finally {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.off('error', onEnd);
+    stdin.pause();
+    stdin.destroy();
+    handlers.forEach(([sig, h]) => process.off(sig, h));
+  }
 }

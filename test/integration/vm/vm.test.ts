@@ -138,6 +138,23 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
     expect(leftovers(root, id)).toEqual([]);
   });
 
+  it('exec runs a second process in the container\'s namespaces, with stdin, stdout and its exit status', { timeout: T }, () => {
+    const id = cid('vm');
+    const b = bundle(['/bin/probe', 'wait-signal'], (s) => {
+      s.hostname = 'exec-host';
+    });
+    expect(detached(b, ['run', '--detach', '--bundle', b, id]).status).toBe(0);
+    const r = joey(root, ['exec', id, '/bin/probe', 'hostname', ';', 'pid', ';', 'cat', '/dev/stdin', ';', 'exit', '5'], { input: 'via exec\n', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(5);
+    expect(lines(r.stdout, 'hostname')).toEqual(['exec-host']);
+    expect(lines(r.stdout, 'pid')).toEqual(['2']); // the container's pid namespace, its init is 1
+    expect(r.stdout).toContain('via exec\n');
+    expect(status(id)).toBe('running');
+    expect(joey(root, ['delete', '--force', id]).status).toBe(0);
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
   it('a crashed QEMU reads as stopped, and delete cleans up', { timeout: T }, async () => {
     const id = cid('vm');
     const b = bundle(['/bin/probe', 'sleep', '600']);
