@@ -89,13 +89,13 @@ async function execProcess(base: Process | undefined, o: ExecOptions): Promise<P
 
 export async function execInContainer(g: Globals, id: string, o: ExecOptions): Promise<number> {
   const s = readState(g.root, id);
-  if (s.vm) return (await import('../vm/backend.js')).vmExec();
   const status = statusOf(g.root, s);
   if (status === 'stopped') throw new StateError('cannot exec in a stopped container');
   if (status === 'paused' && !o.ignorePaused) throw new StateError('cannot exec in a paused container (use --ignore-paused to override)');
   const dir = stateDir(g.root, id);
   const spec = readSavedSpec(dir);
   const proc = await execProcess(spec.process, o);
+  if (s.vm) return (await import('../vm/backend.js')).vmExec(g, s, spec, proc, o);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
   // A terminal with nobody to receive its master: joey receives and relays
   // it (foreground only, like runc).
