@@ -4,6 +4,7 @@
  * config-linux.md#sysctl, runtime.md#start (the exec.fifo barrier)
  * Kernel: execve(2), close_range(2), getcwd(3), setrlimit(2), personality(2),
  * ioprio_set(2), sched_setattr(2), sched_setaffinity(2), proc(5) */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -191,8 +192,32 @@ op_close_fds (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
   /* SECURITY(CVE-2024-21626): a leaked host directory fd let a container set
    * its cwd on the host. Mark every fd above the preserved ones close-on-exec
    * (the init still needs its own until execve). */
-  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  if (errno != EPERM && errno != ENOSYS)
     return joey_error (err, errno, "close_range(%u, ~0, CLOSE_RANGE_CLOEXEC)", first);
+  /* The seccomp filter is already loaded and profiles older than Linux 5.9
+   * (runtime-tools, older Docker) do not allow close_range: walk
+   * /proc/self/fd instead, so fds above RLIMIT_NOFILE are found too. */
+  DIR *dir = opendir ("/proc/self/fd");
+  if (dir == NULL)
+    return joey_error (err, errno, "close_range is not allowed and /proc/self/fd cannot be opened");
+  struct dirent *de;
+  while ((de = readdir (dir)) != NULL)
+    {
+      char *end;
+      long fd = strtol (de->d_name, &end, 10);
+      if (*end != '\0' || end == de->d_name || fd < (long) first || fd == dirfd (dir))
+        continue;
+      int flags = fcntl ((int) fd, F_GETFD);
+      if (flags >= 0 && fcntl ((int) fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+        {
+          int e = errno;
+          closedir (dir);
+          return joey_error (err, e, "set close-on-exec on fd %ld", fd);
+        }
+    }
+  closedir (dir);
   return 0;
 }
 
@@ -233,12 +258,20 @@ is_executable (const char *path, int *errnum)
       *errnum = S_ISDIR (st.st_mode) ? EISDIR : EACCES;
       return 0;
     }
-  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+    return 1;
+  /* glibc implements AT_EACCESS with faccessat2, which seccomp profiles
+   * written before Linux 5.8 (the runtime-tools and older Docker ones) do
+   * not allow, and this runs after the filter is loaded: fall back to the
+   * flagless faccessat, which checks the real ids; set-user made them equal
+   * to the effective ones. */
+  if (errno == EPERM || errno == ENOSYS)
     {
-      *errnum = errno;
-      return 0;
+      if (syscall (SYS_faccessat, AT_FDCWD, path, X_OK) == 0)
+        return 1;
     }
-  return 1;
+  *errnum = errno;
+  return 0;
 }
 
 /* Resolve args[0] in the container's PATH before READY, so a missing
