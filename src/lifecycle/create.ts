@@ -186,6 +186,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       },
     );
     pid = init.pid;
+    await init.stage1Reaped;
     state.pid = pid;
     state.startTime = procStat(pid)?.startTime ?? 0;
     state.phase = 'created';

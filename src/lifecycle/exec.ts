@@ -128,6 +128,7 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
       seccompFd: (fd) => sendSeccompListener(spec, s, fd, { pid: execPid, status: 'running' }),
       trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
     });
+    await init.stage1Reaped;
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
     if (o.detach) return 0;
     let relay: TerminalRelay | undefined;

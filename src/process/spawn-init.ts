@@ -56,6 +56,12 @@ export interface SpawnOptions {
 export interface SpawnedInit {
   /** host pid of the container process (stage 2) */
   pid: number;
+  /**
+   * Resolves once stage 1 has exited and been reaped. Await it before
+   * returning: an unreaped stage 1 would be a zombie charged to the
+   * container's pids cgroup until someone reaps it (pid 1 may take seconds).
+   */
+  stage1Reaped: Promise<void>;
 }
 
 function u32(type: number, payload?: Buffer): Buffer {
@@ -71,6 +77,8 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   let parentFd = -1;
   let childFd = -1;
   let stage2 = 0;
+  let stage1Reaped: Promise<void> = Promise.resolve();
+  let killStage1 = () => {};
   try {
     // SECURITY(CVE-2019-5736): exec a sealed copy, never the file on disk.
     memfd = a.sealedCopy(INIT_PATH, 'joey-init');
@@ -87,7 +95,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
       stdio,
     });
     child.on('error', () => {});
-    child.unref();
+    // Kept referenced: the event loop must live until libuv has reaped stage 1.
+    killStage1 = () => child.kill('SIGKILL');
+    stage1Reaped = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
     a.close(childFd);
     childFd = -1;
     a.close(memfd);
@@ -148,13 +158,14 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
         }
         case MSG.READY:
           if (!stage2) throw new InitError('init said ready before reporting its pid', -1);
-          return { pid: stage2 };
+          return { pid: stage2, stage1Reaped };
         default:
           throw new InitError(`init sent an unknown message ${type}`, -1);
       }
     }
   } catch (err) {
     // Nothing half-made may survive: the init and its stage 2 die with us.
+    killStage1();
     if (stage2) {
       try {
         process.kill(stage2, 'SIGKILL');
