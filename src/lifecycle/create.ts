@@ -18,14 +18,16 @@ import type { Plan } from '../plan/ops.js';
 import { spawnInit, writeIdMaps } from '../process/spawn-init.js';
 import { addon } from '../native/addon.js';
 import { UsageError, fromNodeError } from '../errors.js';
-import { lockDir, makeStateDir, removeStateDir, validateId, writeAtomic, writeState, type StoredState } from './store.js';
+import { lockDir, makeStateDir, removeStateDir, validateId, writePidFile, writeState, type StoredState } from './store.js';
+
+export { writePidFile };
 import { procStat } from './status.js';
 import { ociState, runHooks } from './hooks.js';
 import { cgroupDirs, layoutInfo, openManager } from './cgroup.js';
 import type { CgroupManager } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { sendSeccompListener } from '../process/seccomp-notify.js';
-import { compileSeccomp } from '../linux/seccomp.js';
+import { compileSeccompCached } from '../linux/seccomp-cache.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
 import { bundleWantsVm } from '../vm/dispatch.js';
 import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
@@ -105,7 +107,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
   if (o.consoleSocket && spec.process && !spec.process.terminal) {
     throw new UsageError('--console-socket: process.terminal is false, there is no pty to send (config.md#process)');
   }
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const seccomp = spec.linux?.seccomp ? await compileSeccompCached(spec.linux.seccomp, g.root) : undefined;
   const dir = makeStateDir(g.root, id);
   const lock = lockDir(dir);
 
@@ -208,12 +210,3 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
   }
 }
 
-/** Digits only, no newline, written atomically: containerd's Atoi refuses "5036\n". */
-export function writePidFile(path: string, pid: number): void {
-  const abs = resolve(path);
-  try {
-    writeAtomic(abs, String(pid), 0o644);
-  } catch (err) {
-    throw fromNodeError(err, 'write pid file', abs);
-  }
-}

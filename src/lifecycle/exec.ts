@@ -13,14 +13,13 @@ import { addon } from '../native/addon.js';
 import type { Process } from '../spec/types.js';
 import { compileExec } from '../plan/compile.js';
 import { spawnInit } from '../process/spawn-init.js';
-import { readSavedSpec, readState, stateDir } from './store.js';
+import { readSavedSpec, readState, stateDir, writePidFile } from './store.js';
 import { statusOf } from './state.js';
 import { openManager } from './cgroup.js';
-import { writePidFile } from './create.js';
-import { exitStatus, forwardSignals } from './run.js';
+import { exitStatus, forwardSignals } from '../process/signals.js';
 import type { CgroupManagerState } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
-import { compileSeccomp } from '../linux/seccomp.js';
+import { compileSeccompCached } from '../linux/seccomp-cache.js';
 import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
 import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { listenConsole, type ConsoleReceiver } from '../process/console.js';
@@ -96,7 +95,7 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
   const spec = readSavedSpec(dir);
   const proc = await execProcess(spec.process, o);
   if (s.vm) return (await import('../vm/backend.js')).vmExec(g, s, spec, proc, o);
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const seccomp = spec.linux?.seccomp ? await compileSeccompCached(spec.linux.seccomp, g.root) : undefined;
   // A terminal with nobody to receive its master: joey receives and relays
   // it (foreground only, like runc).
   let receiver: ConsoleReceiver | undefined;

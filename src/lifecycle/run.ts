@@ -5,6 +5,9 @@
  * so we reap it ourselves; libuv does not know its pid and leaves it to us.
  */
 import { addon } from '../native/addon.js';
+import { exitStatus, forwardSignals } from '../process/signals.js';
+
+export { exitStatus, forwardSignals };
 import { createContainer, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
@@ -15,28 +18,6 @@ import { loadBundle } from '../spec/bundle.js';
 import { UsageError } from '../errors.js';
 import { listenConsole, type ConsoleReceiver } from '../process/console.js';
 import { relayTerminal, type TerminalRelay } from '../process/tty-relay.js';
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
-
-/** Forward our signals to pid until the returned function is called. */
-export function forwardSignals(pid: number): () => void {
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        /* gone */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  return () => handlers.forEach(([sig, h]) => process.off(sig, h));
-}
-
-export function exitStatus(r: { code: number | null; signal: number | null }): number {
-  return r.signal !== null ? 128 + r.signal : (r.code ?? 0);
-}
 
 export async function runContainer(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
   if (bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmRun(g, id, o);

@@ -11,7 +11,7 @@
  * Writes are atomic (temp file, fsync, rename); readers never see half a file.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StateError, fromNodeError } from '../errors.js';
 import { addon, LOCK_EX } from '../native/addon.js';
 import type { Spec } from '../spec/types.js';
@@ -137,4 +137,14 @@ export function lockDir(dir: string): number {
 /** The validated spec create saved (plain JSON: no schema library on this path). */
 export function readSavedSpec(dir: string): Spec {
   return JSON.parse(fs.readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
+}
+
+/** Digits only, no newline, written atomically: containerd's Atoi refuses "5036\n". */
+export function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  try {
+    writeAtomic(abs, String(pid), 0o644);
+  } catch (err) {
+    throw fromNodeError(err, 'write pid file', abs);
+  }
 }
