@@ -18,7 +18,7 @@ import type { Plan } from '../plan/ops.js';
 import { spawnInit, writeIdMaps } from '../process/spawn-init.js';
 import { addon } from '../native/addon.js';
 import { UsageError, fromNodeError } from '../errors.js';
-import { lockDir, makeStateDir, removeStateDir, validateId, writePidFile, writeState, type StoredState } from './store.js';
+import { lockDir, makeStateDir, newState, removeStateDir, validateId, writePidFile, writeState, type StoredState } from './store.js';
 
 export { writePidFile };
 import { procStat } from './status.js';
@@ -113,18 +113,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
 
   let manager: CgroupManager | undefined;
   let pid = 0;
-  const state: StoredState = {
-    ociVersion: spec.ociVersion,
-    id,
-    pid: 0,
-    startTime: 0,
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    annotations: spec.annotations,
-    owner: '',
-    phase: 'creating',
-  };
+  const state: StoredState = newState(spec, id, bundle, rootfs);
   try {
     const userns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
     const rootless = process.getuid?.() !== 0;

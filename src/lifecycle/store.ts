@@ -148,3 +148,19 @@ export function writePidFile(path: string, pid: number): void {
     throw fromNodeError(err, 'write pid file', abs);
   }
 }
+
+/** The state of a container being created: no pid yet, phase "creating". */
+export function newState(spec: Spec, id: string, bundle: string, rootfs: string): StoredState {
+  return {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    startTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    annotations: spec.annotations,
+    owner: '',
+    phase: 'creating',
+  };
+}

@@ -32,7 +32,7 @@ import { encodePlan, initOps } from '../plan/encode.js';
 import { describeOp } from '../plan/render.js';
 import { compileSeccomp } from '../linux/seccomp.js';
 import { resourcesToWrites, type LinuxResources } from '../cgroups/resources.js';
-import { lockDir, makeStateDir, readState, removeStateDir, stateDir, validateId, writeState, exists, type StoredState } from '../lifecycle/store.js';
+import { lockDir, makeStateDir, newState, readState, removeStateDir, stateDir, validateId, writeState, exists, type StoredState } from '../lifecycle/store.js';
 import { isAlive, procStat } from '../lifecycle/status.js';
 import { statusOf } from '../lifecycle/state.js';
 import type { Globals } from '../lifecycle/context.js';
@@ -155,19 +155,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
   const lock = lockDir(dir);
   const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: size.memMiB, cpus: size.cpus };
   if (mode === 'relay') vm.relayPid = process.pid;
-  const state: StoredState = {
-    ociVersion: spec.ociVersion,
-    id,
-    pid: 0,
-    startTime: 0,
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    annotations: spec.annotations,
-    owner: '',
-    phase: 'creating',
-    vm,
-  };
+  const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
   let ctl: Ctl | undefined;
   try {
     writeState(dir, state);
