@@ -8,9 +8,6 @@
  * close to it.
  */
 import { Command, Option } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Logger } from './log.js';
 import { makeGlobals, reportError, type GlobalFlags } from './globals.js';
 import { RuntimeError } from '../errors.js';
@@ -248,21 +245,27 @@ export function subcommandName(args: string[]): string | undefined {
  * Commands beyond the core lifecycle live in src/cli/commands/<name>.ts,
  * each exporting `register(program)`. Only the one named on the command line
  * is loaded (every CLI call pays for what it imports); `--help` loads all.
+ * The table is static so that a bundler can split each command into its own
+ * chunk.
  */
+type CommandModule = { register?: (p: Command) => void };
+const EXTRA_COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  events: () => import('./commands/events.js'),
+  explain: () => import('./commands/explain.js'),
+  features: () => import('./commands/features.js'),
+  pause: () => import('./commands/pause.js'),
+  ps: () => import('./commands/ps.js'),
+  resume: () => import('./commands/resume.js'),
+  trace: () => import('./commands/trace.js'),
+  update: () => import('./commands/update.js'),
+  vm: () => import('./commands/vm.js'),
+};
+
 async function registerExtra(program: Command, args: string[]): Promise<void> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = join(here, 'commands');
   const name = subcommandName(args);
   const wantAll = !name || name === 'help' || args.includes('--help') || args.includes('-h');
-  let files: string[];
-  if (!wantAll && name && !program.commands.some((c) => c.name() === name)) files = [`${name}.js`];
-  else if (wantAll) files = readdirSync(dir).filter((f) => f.endsWith('.js'));
-  else return;
-  for (const f of files) {
-    if (!existsSync(join(dir, f))) continue;
-    const mod = (await import(join(dir, f))) as { register?: (p: Command) => void };
-    mod.register?.(program);
-  }
+  const names = wantAll ? Object.keys(EXTRA_COMMANDS) : name && EXTRA_COMMANDS[name] ? [name] : [];
+  for (const n of names) (await EXTRA_COMMANDS[n]!()).register?.(program);
 }
 
 export async function main(argv: string[]): Promise<void> {

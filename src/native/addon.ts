@@ -12,8 +12,8 @@
  * returns is O_CLOEXEC.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { projectRoot } from '../paths.js';
+import { join } from 'node:path';
 
 export interface RecvResult {
   /** the message; an empty buffer with `eof` true when the peer closed */
@@ -76,9 +76,8 @@ let cached: Addon | undefined;
 /** Loaded lazily: `state`, `list` and friends should not pay for it unless they need it. */
 export function addon(): Addon {
   if (!cached) {
-    const here = dirname(fileURLToPath(import.meta.url));
     const require = createRequire(import.meta.url);
-    cached = require(join(here, '..', '..', 'native', 'addon', 'build', 'Release', 'joey_addon.node')) as Addon;
+    cached = require(join(projectRoot(), 'native', 'addon', 'build', 'Release', 'joey_addon.node')) as Addon;
   }
   return cached;
 }

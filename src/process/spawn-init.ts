@@ -12,8 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from '../paths.js';
 import { addon } from '../native/addon.js';
 import { InitError, RuntimeError, errnoText } from '../errors.js';
 import { MSG, PLAN_FLAGS, type Plan } from '../plan/ops.js';
@@ -21,8 +21,7 @@ import { encodePlan, initOps } from '../plan/encode.js';
 import { describeOp } from '../plan/render.js';
 import { errnoName } from '../linux/errno.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const INIT_PATH = join(HERE, '..', '..', 'native', 'build', 'joey-init');
+export const INIT_PATH = join(projectRoot(), 'native', 'build', 'joey-init');
 
 export interface TraceEvent {
   index: number;

@@ -9,14 +9,13 @@
  * initramfs holds the repo's own init and lives in native/build/vm.
  * Overrides: JOEY_VM_CACHE, JOEY_VM_KERNEL + JOEY_VM_INITRD, JOEY_QEMU.
  */
+import { projectRoot } from '../paths.js';
 import * as fs from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../errors.js';
 import { writeInitramfs } from './initramfs.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const TOP = join(HERE, '..', '..');
+export const TOP = projectRoot();
 export const VM_BUILD = join(TOP, 'native', 'build', 'vm');
 export const INIT_BINARY = join(TOP, 'native', 'build', 'joey-init');
 

@@ -13,11 +13,11 @@
  * RDT, idmapped mounts. AppArmor profiles and SELinux process labels are
  * applied (plan/compile.ts set-label); SELinux mount labels are not.
  */
+import { projectRoot } from '../../paths.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CAPABILITIES, MOUNT_OPTIONS, NAMESPACES, PROPAGATION_OPTIONS, RECURSIVE_OPTIONS } from '../../linux/flags.js';
 import { SUPPORTED_SPEC_MAJOR, SUPPORTED_SPEC_MINOR_MAX } from '../../spec/names.js';
 
@@ -70,9 +70,7 @@ export interface Features {
 
 function joeyVersion(): string {
   try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    // src/cli/commands or dist/cli/commands → the checkout's package.json
-    const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';

@@ -1,0 +1,22 @@
+/**
+ * Where the checkout is. Files find the native build and package.json from
+ * here, not by counting `..` from their own location: the CLI also runs as
+ * one bundled file (dist/bundle/), whose depth differs from tsc's output.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+export function projectRoot(): string {
+  if (cached) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('joey: cannot find the checkout (no package.json above the code)');
+    dir = up;
+  }
+  cached = dir;
+  return dir;
+}
