@@ -79,12 +79,11 @@ export function unavailableCapabilities(process: Process, capLast: number): stri
 }
 
 /**
- * capabilities(7): "no capability can ever be ambient if it is not both
- * permitted and inheritable" — the kernel refuses PR_CAP_AMBIENT_RAISE
- * otherwise, so say which entry is wrong before anything runs.
+ * Every capability name must be one the runtime knows (runtime-tools
+ * process_capabilities_fail); names the validator has not seen (`exec --cap`)
+ * are checked here too.
  */
 export function checkAmbient(process: Process, jsonPrefix = 'process'): void {
-  // Names the validator has not seen (`exec --cap`) are checked here too.
   for (const set of CAP_SETS) {
     (process.capabilities?.[set] ?? []).forEach((name, i) => {
       if (!(CAPABILITIES as readonly string[]).includes(name)) {
@@ -92,15 +91,25 @@ export function checkAmbient(process: Process, jsonPrefix = 'process'): void {
       }
     });
   }
-  const caps = process.capabilities ?? {};
+}
+
+/**
+ * The ambient caps the kernel will actually raise: PR_CAP_AMBIENT_RAISE
+ * refuses one that is not both permitted and inheritable. `runc spec` (1.1.2+)
+ * writes ambient caps with no inheritable set at all and runc runs that
+ * config, raising what it can; joey does the same, and says in the plan
+ * which ones it skipped.
+ */
+export function raisableAmbient(caps: { permitted?: readonly string[]; inheritable?: readonly string[]; ambient?: readonly string[] }): {
+  raise: string[];
+  skipped: string[];
+} {
   const permitted = new Set<string>(caps.permitted ?? []);
   const inheritable = new Set<string>(caps.inheritable ?? []);
-  (caps.ambient ?? []).forEach((name, i) => {
-    const missing = [permitted.has(name) ? '' : 'permitted', inheritable.has(name) ? '' : 'inheritable'].filter(Boolean);
-    if (missing.length) {
-      throw new SpecError(`${jsonPrefix}.capabilities.ambient[${i}]`, `${name} is ambient but not ${missing.join(' or ')}`, SPEC);
-    }
-  });
+  const raise: string[] = [];
+  const skipped: string[] = [];
+  for (const name of caps.ambient ?? []) (permitted.has(name) && inheritable.has(name) ? raise : skipped).push(name);
+  return { raise, skipped };
 }
 
 export function seccompOp(seccomp: CompiledSeccomp): InitOp {
@@ -145,8 +154,13 @@ export function credentialOps(process: Process, seccomp: CompiledSeccomp | undef
     ),
     initOp('init', 'set-keepcaps', { value: 0 }, '', SPEC),
   );
-  if (caps.ambient && caps.ambient.length) {
-    ops.push(initOp('init', 'set-ambient', { value: capMask(caps.ambient) }, 'process.capabilities.ambient', SPEC));
+  const ambient = raisableAmbient(caps);
+  if (ambient.raise.length || ambient.skipped.length) {
+    ops.push(
+      initOp('init', 'set-ambient', { value: capMask(ambient.raise) }, 'process.capabilities.ambient', SPEC, {
+        why: ambient.skipped.length ? `not raised (ambient needs permitted and inheritable): ${ambient.skipped.join(', ')}` : undefined,
+      }),
+    );
   }
   return ops;
 }

@@ -4,7 +4,7 @@
  * ops dropped with a warning when the host lacks the LSM.
  */
 import { describe, expect, it } from 'vitest';
-import { checkAmbient, credentialOps, unavailableCapabilities } from '../../../src/linux/capabilities.js';
+import { checkAmbient, credentialOps, raisableAmbient, unavailableCapabilities } from '../../../src/linux/capabilities.js';
 import { compile, compileExec } from '../../../src/plan/compile.js';
 import { fakeHost } from '../../../src/plan/host.js';
 import type { InitOp } from '../../../src/plan/ops.js';
@@ -25,24 +25,26 @@ function spec(edit: (s: Spec) => void = () => {}): Spec {
   return s;
 }
 
-describe('checkAmbient', () => {
-  it('accepts ambient caps that are permitted and inheritable', () => {
-    expect(() => checkAmbient(proc({ permitted: ['CAP_KILL'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL'] }))).not.toThrow();
-  });
-  it('names the entry and what it lacks', () => {
-    expect(() => checkAmbient(proc({ permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN'] }))).toThrow(
-      'process.capabilities.ambient[1]: CAP_CHOWN is ambient but not inheritable (config.md#linux-process)',
-    );
-    expect(() => checkAmbient(proc({ ambient: ['CAP_NET_RAW'] }))).toThrow(
-      'process.capabilities.ambient[0]: CAP_NET_RAW is ambient but not permitted or inheritable (config.md#linux-process)',
-    );
-  });
-  it('is checked when compiling, for create and exec', () => {
-    const s = spec((x) => {
-      x.process!.capabilities = { ambient: ['CAP_KILL'] };
+describe('ambient capabilities', () => {
+  it('are raised only where permitted and inheritable, as the kernel allows and runc does', () => {
+    expect(raisableAmbient({ permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN'] })).toEqual({
+      raise: ['CAP_KILL'],
+      skipped: ['CAP_CHOWN'],
     });
-    expect(() => compile(s, { ...base, host: fakeHost() })).toThrow(/ambient\[0\]/);
-    expect(() => compileExec(s, s.process!, { ...base, initPid: 42 })).toThrow(/ambient\[0\]/);
+    expect(raisableAmbient({ ambient: ['CAP_NET_RAW'] })).toEqual({ raise: [], skipped: ['CAP_NET_RAW'] });
+  });
+  it('a `runc spec` config (ambient, no inheritable) compiles; the plan says which were not raised', () => {
+    const s = spec((x) => {
+      x.process!.capabilities = { bounding: ['CAP_KILL'], permitted: ['CAP_KILL'], effective: ['CAP_KILL'], ambient: ['CAP_KILL'] };
+    });
+    for (const plan of [compile(s, { ...base, host: fakeHost() }), compileExec(s, s.process!, { ...base, initPid: 42 })]) {
+      const op = plan.ops.find((o) => o.kind === 'set-ambient') as InitOp;
+      expect(op.args.value).toBe(0n);
+      expect(op.why).toBe('not raised (ambient needs permitted and inheritable): CAP_KILL');
+    }
+  });
+  it('unknown names are still errors, for exec --cap too', () => {
+    expect(() => checkAmbient(proc({ ambient: ['CAP_BOGUS'] }))).toThrow('process.capabilities.ambient[0]: unknown capability "CAP_BOGUS" (config.md#linux-process)');
   });
 });
 
