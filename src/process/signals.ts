@@ -3,14 +3,20 @@
  * and turn its wait status into ours (runc's exit status convention:
  * the status, or 128 + the signal).
  */
+import { constants as osConstants } from 'node:os';
+
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
 
-/** Forward our signals to pid until the returned function is called. */
-export function forwardSignals(pid: number): () => void {
+/**
+ * Forward our signals until the returned function is called: to a pid, or
+ * through `send` (the --vm backend forwards them over its control channel).
+ */
+export function forwardSignals(target: number | ((sig: NodeJS.Signals, signo: number) => void)): () => void {
   const handlers = FORWARDED.map((sig) => {
     const h = () => {
       try {
-        process.kill(pid, sig);
+        if (typeof target === 'number') process.kill(target, sig);
+        else target(sig, osConstants.signals[sig]);
       } catch {
         /* gone */
       }

@@ -23,6 +23,7 @@
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { addon } from '../native/addon.js';
+import { forwardSignals } from '../process/signals.js';
 import { RuntimeError, StateError, UnsupportedError } from '../errors.js';
 import { loadBundle } from '../spec/bundle.js';
 import type { Process, Spec } from '../spec/types.js';
@@ -306,8 +307,6 @@ export async function vmDelete(g: Globals, id: string, force: boolean): Promise<
   }
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
-const SIGNO: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGCONT: 18, SIGWINCH: 28 };
 
 function writeFully(fd: number, data: Buffer): void {
   let off = 0;
@@ -337,17 +336,7 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
   const b = await boot(g, id, o, 'relay');
   const { ctl, dir, state } = b;
   ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      try {
-        ctl.send(`KILL ${SIGNO[sig]}`);
-      } catch {
-        /* the VM is gone */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  const stopSignals = forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`));
   const stdin = process.stdin;
   const onData = (d: Buffer) => {
     try {
@@ -392,7 +381,7 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
     stdin.off('error', onEnd);
     stdin.pause();
     stdin.destroy();
-    handlers.forEach(([sig, h]) => process.off(sig, h));
+    stopSignals();
     ctl.close();
     waitGone(state.pid, state.startTime, 2000);
     if (!o.keep) await vmDelete(g, id, true);
@@ -432,19 +421,7 @@ export async function vmExec(
 /** Relay stdin and the O/E frames until EXIT; forward our signals as KILL when `signals`. */
 async function relayToExit(ctl: Ctl, signals: boolean): Promise<number> {
   ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
-  const handlers = signals
-    ? FORWARDED.map((sig) => {
-        const h = () => {
-          try {
-            ctl.send(`KILL ${SIGNO[sig]}`);
-          } catch {
-            /* the VM is gone */
-          }
-        };
-        process.on(sig, h);
-        return [sig, h] as const;
-      })
-    : [];
+  const stopSignals = signals ? forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`)) : () => {};
   const stdin = process.stdin;
   const onData = (d: Buffer) => {
     try {
@@ -474,6 +451,6 @@ async function relayToExit(ctl: Ctl, signals: boolean): Promise<number> {
     stdin.off('error', onEnd);
     stdin.pause();
     stdin.destroy();
-    handlers.forEach(([sig, h]) => process.off(sig, h));
+    stopSignals();
   }
 }
