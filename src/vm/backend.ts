@@ -337,27 +337,11 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
   const { ctl, dir, state } = b;
   ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
   const stopSignals = forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`));
-  const stdin = process.stdin;
-  const onData = (d: Buffer) => {
-    try {
-      ctl.send('I', d);
-    } catch {
-      /* gone */
-    }
-  };
-  const onEnd = () => {
-    try {
-      ctl.send('I 0');
-    } catch {
-      /* gone */
-    }
-  };
+  let stopStdin = () => {};
   try {
     await ctl.request('START', ['STARTED'], 30_000);
     fs.rmSync(join(dir, 'exec.fifo'), { force: true });
-    stdin.on('data', onData);
-    stdin.on('end', onEnd);
-    stdin.on('error', onEnd);
+    stopStdin = relayStdin(ctl);
     ctl.send('WAIT');
     let r;
     try {
@@ -376,11 +360,7 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
     }
     return code;
   } finally {
-    stdin.off('data', onData);
-    stdin.off('end', onEnd);
-    stdin.off('error', onEnd);
-    stdin.pause();
-    stdin.destroy();
+    stopStdin();
     stopSignals();
     ctl.close();
     waitGone(state.pid, state.startTime, 2000);
@@ -418,39 +398,46 @@ export async function vmExec(
   }
 }
 
-/** Relay stdin and the O/E frames until EXIT; forward our signals as KILL when `signals`. */
-async function relayToExit(ctl: Ctl, signals: boolean): Promise<number> {
-  ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
-  const stopSignals = signals ? forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`)) : () => {};
+/**
+ * Our stdin to the container as `I` frames, and `I 0` at its end; returns
+ * the function that stops relaying (and lets the process exit).
+ */
+function relayStdin(ctl: Ctl): () => void {
   const stdin = process.stdin;
-  const onData = (d: Buffer) => {
+  const send = (verb: string, data?: Buffer) => {
     try {
-      ctl.send('I', d);
+      ctl.send(verb, data);
     } catch {
-      /* gone */
+      /* the VM is gone */
     }
   };
-  const onEnd = () => {
-    try {
-      ctl.send('I 0');
-    } catch {
-      /* gone */
-    }
-  };
-  try {
-    stdin.on('data', onData);
-    stdin.on('end', onEnd);
-    stdin.on('error', onEnd);
-    ctl.send('WAIT');
-    const r = await ctl.next(0, 'WAIT');
-    if (r.verb !== 'EXIT') throw new VmChannelError(`the VM answered \`${r.verb}\` to WAIT`);
-    return Number(r.args[0]);
-  } finally {
+  const onData = (d: Buffer) => send('I', d);
+  const onEnd = () => send('I 0');
+  stdin.on('data', onData);
+  stdin.on('end', onEnd);
+  stdin.on('error', onEnd);
+  return () => {
     stdin.off('data', onData);
     stdin.off('end', onEnd);
     stdin.off('error', onEnd);
     stdin.pause();
     stdin.destroy();
+  };
+}
+
+/** Relay stdin and the O/E frames until EXIT; forward our signals as KILL when `signals`. */
+async function relayToExit(ctl: Ctl, signals: boolean): Promise<number> {
+  ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
+  const stopSignals = signals ? forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`)) : () => {};
+  let stopStdin = () => {};
+  try {
+    stopStdin = relayStdin(ctl);
+    ctl.send('WAIT');
+    const r = await ctl.next(0, 'WAIT');
+    if (r.verb !== 'EXIT') throw new VmChannelError(`the VM answered \`${r.verb}\` to WAIT`);
+    return Number(r.args[0]);
+  } finally {
+    stopStdin();
     stopSignals();
   }
 }
