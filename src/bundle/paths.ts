@@ -121,11 +121,11 @@ export class Tree {
  * components are all real, or undefined when it does not exist.
  */
 export function resolveInRoot(root: string, path: string): string | undefined {
-  let todo = path.split('/').filter((c) => c !== '' && c !== '.');
+  let pending = path.split('/').filter((c) => c !== '' && c !== '.');
   const done: string[] = [];
   let links = 0;
-  while (todo.length > 0) {
-    const c = todo.shift() as string;
+  while (pending.length > 0) {
+    const c = pending.shift() as string;
     if (c === '..') {
       done.pop();
       continue;
@@ -138,10 +138,10 @@ export function resolveInRoot(root: string, path: string): string | undefined {
       if (++links > 40) return undefined;
       const target = readlinkSync(cur);
       if (target.startsWith('/')) done.length = 0;
-      todo = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...todo];
+      pending = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...pending];
       continue;
     }
-    if (todo.length > 0 && !st.isDirectory()) return undefined;
+    if (pending.length > 0 && !st.isDirectory()) return undefined;
     done.push(c);
   }
   return done.length === 0 ? root : `${root}/${done.join('/')}`;
