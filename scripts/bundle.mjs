@@ -1,4 +1,4 @@
-// Bundle the CLI into dist/bundle/ (esbuild, ESM, one chunk per lazily
+// Bundle the CLI into dist/cli-bundle/ (esbuild, ESM, one chunk per lazily
 // loaded command). Every CLI call pays Node's start-up, and Node 20's ESM
 // loader costs about a millisecond per module: the unbundled CLI loads ~90
 // (ours, zod's, commander). bin/joey runs the bundle when it exists, and
@@ -12,7 +12,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  outdir: 'dist/bundle',
+  outdir: 'dist/cli-bundle',
   // koffi loads a native library of its own; it stays a runtime require.
   external: ['koffi'],
   // CommonJS dependencies (commander) call require() for Node's builtins.

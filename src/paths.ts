@@ -1,7 +1,7 @@
 /**
  * Where the checkout is. Files find the native build and package.json from
  * here, not by counting `..` from their own location: the CLI also runs as
- * one bundled file (dist/bundle/), whose depth differs from tsc's output.
+ * one bundled file (dist/cli-bundle/), whose depth differs from tsc's output.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
