@@ -69,7 +69,16 @@ function u32(type: number, payload?: Buffer): Buffer {
   return payload ? Buffer.concat([head, payload]) : head;
 }
 
+// Opt-in timing hook for bench/ (issue #7): JOEY_TIMINGS=FILE appends one
+// JSON line per spawn with hrtimes (ns) at spawn, around beforePlan (the
+// cgroup join) and at READY, so the bench can compare the init's share of a
+// start with a C floor. Off unless the variable is set; costs one env lookup.
+const TIMINGS = process.env.JOEY_TIMINGS;
+
 export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers): SpawnedInit {
+  const tSpawn = TIMINGS ? process.hrtime.bigint() : 0n;
+  let tJoin0 = 0n;
+  let tJoin1 = 0n;
   const a = addon();
   const preserve = opts.preserveFds ?? 0;
   let memfd = -1;
@@ -102,7 +111,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     a.close(memfd);
     memfd = -1;
     if (!child.pid) throw new RuntimeError(`spawn init \`${INIT_PATH}\`: failed`);
+    if (TIMINGS) tJoin0 = process.hrtime.bigint();
     opts.beforePlan?.(child.pid);
+    if (TIMINGS) tJoin1 = process.hrtime.bigint();
 
     const flags = opts.trace ? PLAN_FLAGS.TRACE : 0;
     a.sendmsg(parentFd, u32(MSG.PLAN, encodePlan(plan, flags)), []);
@@ -157,6 +168,10 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
         }
         case MSG.READY:
           if (!stage2) throw new InitError('init said ready before reporting its pid', -1);
+          if (TIMINGS) {
+            const line = { spawn: String(tSpawn), join0: String(tJoin0), join1: String(tJoin1), ready: String(process.hrtime.bigint()) };
+            fs.appendFileSync(TIMINGS, `${JSON.stringify(line)}\n`);
+          }
           return { pid: stage2, stage1Reaped };
         default:
           throw new InitError(`init sent an unknown message ${type}`, -1);
