@@ -7,12 +7,15 @@
  * `npm run build:vm` fetches, booted as an ELF, with 9p/virtio modules in
  * its initramfs). Both live outside the repo in the cache directory; the
  * initramfs holds the repo's own init and lives in native/build/vm.
- * Overrides: JOEY_VM_CACHE, JOEY_VM_KERNEL + JOEY_VM_INITRD, JOEY_QEMU.
+ * Overrides: JOEY_VM_CACHE, JOEY_VM_KERNEL + JOEY_VM_INITRD, JOEY_QEMU, and
+ * JOEY_VM_TIER=fast|debian to pick a tier even when a better one is present
+ * (bench/vm.mjs compares them in one run).
  */
 import { projectRoot } from '../paths.js';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, UsageError } from '../errors.js';
 import { writeInitramfs } from './initramfs.js';
 
 export const TOP = projectRoot();
@@ -26,10 +29,41 @@ export function cacheDir(): string {
   return process.env.JOEY_VM_CACHE || '/var/cache/joey/vm';
 }
 
+export type KernelTier = 'fast' | 'debian' | 'custom';
+export const TIERS: readonly KernelTier[] = ['fast', 'debian', 'custom'];
+
 export interface KernelAssets {
-  tier: 'fast' | 'debian' | 'custom';
+  tier: KernelTier;
   kernel: string;
   initrd: string;
+}
+
+export interface KernelCandidate extends KernelAssets {
+  present: boolean;
+  missing: string[];
+  /** fast tier: the kernel was built from another native/vm/kernel.config than the repo's */
+  stale?: boolean;
+}
+
+/** The option list the fast kernel is built from, and the hash build-kernel.sh records beside it. */
+export const FAST_FRAGMENT = join(TOP, 'native', 'vm', 'kernel.config');
+
+/** The fast kernel was built from a different option list than the repo's (or the hash is missing). */
+export function fastKernelStale(): boolean {
+  try {
+    const built = fs.readFileSync(join(cacheDir(), 'fast', 'fragment.sha256'), 'utf8').trim();
+    return built !== createHash('sha256').update(fs.readFileSync(FAST_FRAGMENT)).digest('hex');
+  } catch {
+    return true;
+  }
+}
+
+/** JOEY_VM_TIER, if set: the only tier to use. */
+export function forcedTier(): KernelTier | undefined {
+  const t = process.env.JOEY_VM_TIER;
+  if (t === undefined || t === '') return undefined;
+  if (!(TIERS as readonly string[]).includes(t)) throw new UsageError(`JOEY_VM_TIER: expected ${TIERS.join(', ')}, got "${t}"`);
+  return t as KernelTier;
 }
 
 function isFile(p: string): boolean {
@@ -56,17 +90,38 @@ export function requireQemu(): string {
   return q;
 }
 
-/** Every candidate, best first, with whether it is complete. */
-export function kernelCandidates(): (KernelAssets & { present: boolean; missing: string[] })[] {
-  const out: (KernelAssets & { present: boolean; missing: string[] })[] = [];
-  const add = (tier: KernelAssets['tier'], kernel: string, initrd: string) => {
+/**
+ * Every candidate, best first, with whether it is complete. The fast kernel
+ * has everything built in, so its initramfs is the bare init (no modules).
+ */
+export function kernelCandidates(): KernelCandidate[] {
+  const out: KernelCandidate[] = [];
+  const add = (tier: KernelTier, kernel: string, initrd: string) => {
     const missing = [kernel, initrd].filter((p) => !isFile(p));
-    out.push({ tier, kernel, initrd, present: missing.length === 0, missing });
+    const c: KernelCandidate = { tier, kernel, initrd, present: missing.length === 0, missing };
+    if (tier === 'fast' && c.present) c.stale = fastKernelStale();
+    out.push(c);
   };
   if (process.env.JOEY_VM_KERNEL) add('custom', process.env.JOEY_VM_KERNEL, process.env.JOEY_VM_INITRD || join(VM_BUILD, 'init.cpio'));
   add('fast', join(cacheDir(), 'fast', 'vmlinux'), join(VM_BUILD, 'init.cpio'));
   add('debian', join(cacheDir(), 'debian', 'vmlinux'), join(VM_BUILD, 'initramfs-debian.cpio'));
   return out;
+}
+
+/** The candidate joey boots and why: JOEY_VM_TIER, else the first present (custom > fast > debian). */
+export function chooseKernel(): { chosen?: KernelCandidate; why: string } {
+  const all = kernelCandidates();
+  const forced = forcedTier();
+  if (forced) {
+    const c = all.find((k) => k.tier === forced);
+    if (!c) return { why: `JOEY_VM_TIER=${forced}, but ${forced === 'custom' ? 'JOEY_VM_KERNEL is not set' : 'it is unknown'}` };
+    return c.present ? { chosen: c, why: `JOEY_VM_TIER=${forced}` } : { why: `JOEY_VM_TIER=${forced}, but it is missing ${c.missing.map((m) => `\`${m}\``).join(', ')}` };
+  }
+  const chosen = all.find((k) => k.present);
+  if (!chosen) return { why: 'no kernel: run `npm run build:vm` (Debian\'s) or `joey vm kernel build` (the fast one)' };
+  if (chosen.tier === 'custom') return { chosen, why: 'JOEY_VM_KERNEL' };
+  if (chosen.tier === 'fast') return { chosen, why: `built by \`joey vm kernel build\`, preferred (no modules, boots fastest)${chosen.stale ? '; STALE: native/vm/kernel.config changed since, rerun `joey vm kernel build`' : ''}` };
+  return { chosen, why: 'the fast kernel is not built (`joey vm kernel build` makes it; boots ~3x faster under TCG)' };
 }
 
 export function isStale(initrd: string): boolean {
@@ -78,15 +133,18 @@ export function isStale(initrd: string): boolean {
 }
 
 export function findKernel(): KernelAssets | undefined {
-  const c = kernelCandidates().find((k) => k.present);
+  const c = chooseKernel().chosen;
   return c ? { tier: c.tier, kernel: c.kernel, initrd: c.initrd } : undefined;
 }
 
 export function requireKernel(): KernelAssets {
-  const k = findKernel();
+  const { chosen, why } = chooseKernel();
+  const k = chosen ? { tier: chosen.tier, kernel: chosen.kernel, initrd: chosen.initrd } : undefined;
   if (!k) {
     throw new RuntimeError(
-      `--vm has no guest kernel in \`${cacheDir()}\`: run \`npm run build:vm\` (fetches Debian's kernel) or \`joey vm kernel build\` (builds the fast one)`,
+      process.env.JOEY_VM_TIER
+        ? `--vm: ${why}`
+        : `--vm has no guest kernel in \`${cacheDir()}\`: run \`npm run build:vm\` (fetches Debian's kernel) or \`joey vm kernel build\` (builds the fast one)`,
       { code: 'ENOKERNEL' },
     );
   }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cacheDir, findQemu, isStale, INIT_BINARY, kernelCandidates, QEMU_PACKAGE, TOP, VM_BUILD } from './assets.js';
+import { cacheDir, chooseKernel, findQemu, isStale, INIT_BINARY, kernelCandidates, QEMU_PACKAGE, TOP, VM_BUILD } from './assets.js';
 import { chooseAccel } from './accel.js';
 
 export interface DoctorLine {
@@ -26,12 +26,19 @@ export function doctor(accelOverride?: string): { lines: DoctorLine[]; ready: bo
       ok: k.present,
       what: `kernel (${k.tier})`,
       detail: k.present
-        ? `${k.kernel} + ${k.initrd}`
+        ? `${k.kernel} + ${k.initrd}${k.stale ? ' (stale: built from another native/vm/kernel.config; rerun `joey vm kernel build`)' : ''}`
         : `missing ${k.missing.map((m) => `\`${m}\``).join(', ')}: ${k.tier === 'fast' ? '`joey vm kernel build`' : k.tier === 'debian' ? '`npm run build:vm`' : 'JOEY_VM_KERNEL/JOEY_VM_INITRD'}`,
     });
   }
-  const chosen = kernels.find((k) => k.present);
-  lines.push({ ok: !!chosen, what: 'kernel in use', detail: chosen ? chosen.tier : 'none: run `npm run build:vm`' });
+  let chosen: ReturnType<typeof chooseKernel>['chosen'];
+  let why: string;
+  try {
+    ({ chosen, why } = chooseKernel());
+  } catch (err) {
+    why = (err as Error).message;
+  }
+  // "kernel in use: <tier> (<why>)": bench/vm.mjs reads the first word
+  lines.push({ ok: !!chosen, what: 'kernel in use', detail: chosen ? `${chosen.tier} (${why})` : why });
   const initOk = fs.existsSync(INIT_BINARY);
   let stale = false;
   if (chosen && initOk) stale = chosen.tier === 'custom' && isStale(chosen.initrd);
