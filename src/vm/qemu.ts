@@ -59,6 +59,8 @@ export interface QemuOptions {
   size: VmSize;
   /** out/err ports bound to fds 3 and 4 of QEMU (detached containers) */
   ports: boolean;
+  /** a `con` port on <dir>/con.sock: a detached container's terminal, for the host relay */
+  console?: boolean;
 }
 
 function isSocket(fd: number): boolean {
@@ -99,6 +101,7 @@ export function qemuArgs(o: QemuOptions): string[] {
       ['-chardev', sock ? `socket,id=${name},fd=${fd}` : `file,id=${name},path=/proc/self/fd/${fd},append=on`, '-device', `virtserialport,chardev=${name},name=${name}`];
     args.push(...dev('out', 3, isSocket(1)), ...dev('err', 4, isSocket(2)));
   }
+  if (o.console) args.push('-chardev', `socket,id=con,path=${join(o.dir, 'con.sock')},server=on,wait=off`, '-device', 'virtserialport,chardev=con,name=con');
   return args;
 }
 
