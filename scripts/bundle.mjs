@@ -1,21 +1,57 @@
-// Bundle the CLI into dist/cli-bundle/ (esbuild, ESM, one chunk per lazily
-// loaded command). Every CLI call pays Node's start-up, and Node 20's ESM
-// loader costs about a millisecond per module: the unbundled CLI loads ~90
-// (ours, zod's, commander). bin/joey runs the bundle when it exists, and
-// tsc's dist/cli/index.js otherwise.
+// Bundle the CLI into dist/cli-bundle/ (esbuild). Two outputs:
+//
+//  - joey.cjs + verb-<verb>.cjs (CommonJS, one self-contained file per verb):
+//    bin/joey runs joey.cjs, which parses argv and loads only the verb's
+//    bundle (src/cli/hot.ts says why and what it measured).
+//  - index.js + chunks (ESM, split per lazily loaded command): the full
+//    commander CLI, and the "cold" modules the verb bundles import only when
+//    needed: cold-vm.js (the --vm backend), cold-validate.js (zod),
+//    cold-seccomp.js (libseccomp via koffi, on a filter-cache miss).
+//
+// The output directory is not dist/bundle: that is tsc's output for src/bundle/.
 import { build } from 'esbuild';
+import { resolve } from 'node:path';
+
+const OUT = 'dist/cli-bundle';
+const COLD = {
+  'src/vm/backend.ts': 'cold-vm',
+  // 'src/spec/validate.ts': 'cold-validate', (once loadBundle imports it lazily)
+  'src/linux/seccomp.ts': 'cold-seccomp',
+};
+const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec'];
+const top = resolve('.');
+const common = { bundle: true, platform: 'node', target: 'node20', outdir: OUT, logLevel: 'warning', external: ['koffi'] };
 
 await build({
-  entryPoints: { index: 'src/cli/index.ts' },
-  bundle: true,
+  ...common,
+  entryPoints: { index: 'src/cli/index.ts', ...Object.fromEntries(Object.entries(COLD).map(([src, name]) => [name, src])) },
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  outdir: 'dist/cli-bundle',
-  // koffi loads a native library of its own; it stays a runtime require.
-  external: ['koffi'],
   // CommonJS dependencies (commander) call require() for Node's builtins.
   banner: { js: "import { createRequire as __joeyRequire } from 'node:module'; const require = __joeyRequire(import.meta.url);" },
-  logLevel: 'warning',
+});
+
+// A dynamic import of a cold module becomes an import() of its ESM entry; a
+// static one would pull it into every verb bundle, so it is an error.
+const coldModules = {
+  name: 'cold-modules',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const abs = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      const name = COLD[abs.slice(top.length + 1)];
+      if (!name) return undefined;
+      if (args.kind !== 'dynamic-import') return { errors: [{ text: `${args.path} is a cold module: import it with import() (scripts/bundle.mjs)` }] };
+      return { path: `./${name}.js`, external: true };
+    });
+  },
+};
+
+await build({
+  ...common,
+  entryPoints: { joey: 'src/cli/hot.ts', ...Object.fromEntries(VERBS.map((v) => [`verb-${v}`, `src/cli/verbs/${v}.ts`])) },
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  plugins: [coldModules],
+  define: { 'import.meta.url': '__joeyImportMetaUrl' },
+  banner: { js: "const __joeyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -42,6 +42,18 @@ export class RuntimeError extends Error {
 }
 
 /**
+ * True for a RuntimeError from any copy of this module. bin/joey runs each
+ * verb from its own bundle and loads rarely used modules (the --vm backend,
+ * zod's validation) from another, so one error can cross two copies of this
+ * class; the CLI boundary must still see its exit code and message.
+ */
+export function isRuntimeError(err: unknown): err is RuntimeError {
+  if (err instanceof RuntimeError) return true;
+  const e = err as { code?: unknown; exitCode?: unknown } | null;
+  return err instanceof Error && typeof e?.code === 'string' && typeof e.exitCode === 'number';
+}
+
+/**
  * A bad config.json value. Rendered as
  * `process.rlimits[2].type: unknown rlimit "RLIMIT_TEST" (config.md#posix-process)`.
  */
@@ -126,7 +138,7 @@ export function errnoText(errno: string): string {
 
 /** Node's fs errors carry `code`; turn one into a SyscallError with a path. */
 export function fromNodeError(err: unknown, what: string, path?: string): RuntimeError {
-  if (err instanceof RuntimeError) return err;
+  if (isRuntimeError(err)) return err;
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string') {
     const where = path ? ` \`${path}\`` : '';

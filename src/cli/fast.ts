@@ -1,107 +1,174 @@
 /**
- * The fast path for the verbs clients call on every container: `state`,
- * `start`, `kill`, `delete` (clients.md §9). Every CLI call pays Node's
- * start-up; loading commander and the full command table on top costs more
- * than the work itself (performance.md §13: keep dependencies off the hot
- * path). This parser knows exactly runc's forms of those four verbs and the
- * global flags; anything else (help, an unknown flag, another verb) returns
- * false and the commander CLI in main.ts handles it, errors included.
+ * The fast path for the verbs clients call on every container (clients.md §9):
+ * `create`, `start`, `state`, `kill`, `delete`, `exec`, and `run`. Every CLI
+ * call pays Node's start-up; commander and the full command table on top cost
+ * more than the work itself (performance.md §13: keep dependencies off the hot
+ * path). This parser knows exactly runc's forms of those verbs and the global
+ * flags, from a table. Anything else (help, an unknown or combined flag, a
+ * flag after the container id, another verb) returns undefined and the
+ * commander CLI in main.ts handles it, errors included, so the two never
+ * disagree about what a command line means.
+ *
+ * Each verb's body lives in ./verbs/<verb>.ts; bin/joey runs them from one
+ * small CommonJS bundle per verb (scripts/bundle.mjs), so `state` never
+ * parses the code of `create`.
  */
+import type { Globals } from '../lifecycle/context.js';
 import { Logger, type LogFormat } from './log.js';
 import { makeGlobals, reportError, type GlobalFlags } from './globals.js';
 
-type Verb = 'state' | 'start' | 'kill' | 'delete';
-const VERBS = new Set<string>(['state', 'start', 'kill', 'delete']);
-const GLOBAL_VALUE = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
-const GLOBAL_BOOL = new Set(['--debug', '--systemd-cgroup']);
+export type Verb = 'state' | 'start' | 'kill' | 'delete' | 'create' | 'run' | 'exec';
 
-interface Parsed {
+/** How an option takes its value: a flag, one value, a repeatable value, or a non-negative integer. */
+type Kind = 'bool' | 'value' | 'collect' | 'int';
+interface OptSpec {
+  key: string;
+  kind: Kind;
+}
+
+const opt = (key: string, kind: Kind): OptSpec => ({ key, kind });
+const CREATE_OPTS: Record<string, OptSpec> = {
+  '-b': opt('bundle', 'value'),
+  '--bundle': opt('bundle', 'value'),
+  '--pid-file': opt('pidFile', 'value'),
+  '--console-socket': opt('consoleSocket', 'value'),
+  '--preserve-fds': opt('preserveFds', 'int'),
+  '--no-pivot': opt('noPivot', 'bool'),
+  '--no-new-keyring': opt('noNewKeyring', 'bool'),
+};
+
+/** runc's flags per verb, as main.ts declares them to commander. */
+const VERB_OPTS: Record<Verb, Record<string, OptSpec>> = {
+  state: {},
+  start: {},
+  kill: { '-a': opt('all', 'bool'), '--all': opt('all', 'bool') },
+  delete: { '-f': opt('force', 'bool'), '--force': opt('force', 'bool') },
+  create: CREATE_OPTS,
+  run: { ...CREATE_OPTS, '-d': opt('detach', 'bool'), '--detach': opt('detach', 'bool'), '--keep': opt('keep', 'bool') },
+  exec: {
+    '-p': opt('process', 'value'),
+    '--process': opt('process', 'value'),
+    '-t': opt('tty', 'bool'),
+    '--tty': opt('tty', 'bool'),
+    '--cwd': opt('cwd', 'value'),
+    '-e': opt('env', 'collect'),
+    '--env': opt('env', 'collect'),
+    '-u': opt('user', 'value'),
+    '--user': opt('user', 'value'),
+    '-g': opt('additionalGids', 'collect'),
+    '--additional-gids': opt('additionalGids', 'collect'),
+    '-c': opt('cap', 'collect'),
+    '--cap': opt('cap', 'collect'),
+    '--no-new-privs': opt('noNewPrivs', 'bool'),
+    '--apparmor': opt('apparmor', 'value'),
+    '--process-label': opt('processLabel', 'value'),
+    '-d': opt('detach', 'bool'),
+    '--detach': opt('detach', 'bool'),
+    '--pid-file': opt('pidFile', 'value'),
+    '--console-socket': opt('consoleSocket', 'value'),
+    '--preserve-fds': opt('preserveFds', 'int'),
+    '--ignore-paused': opt('ignorePaused', 'bool'),
+  },
+};
+
+const GLOBAL_VALUE = new Set(['--root', '--log', '--log-format', '--rootless', '--criu', '--vm-accel']);
+const GLOBAL_BOOL = new Set(['--debug', '--systemd-cgroup', '--vm']);
+
+export interface FastCommand {
   flags: GlobalFlags;
   verb: Verb;
   id: string;
+  /** kill's signal */
   signal?: string;
-  all: boolean;
-  force: boolean;
+  /** exec's command line */
+  args: string[];
+  /** the verb's options by their commander key (bundle, pidFile, force, env, …) */
+  opts: Record<string, string | number | boolean | string[] | undefined>;
 }
 
-/** `--flag value` and `--flag=value`, as runc (urfave/cli) accepts them. */
-export function parseFast(args: string[]): Parsed | undefined {
+/** `--flag value` and `--flag=value`, as runc (urfave/cli) accepts them; undefined = "not mine". */
+export function parseFast(argv: string[]): FastCommand | undefined {
   const flags: GlobalFlags = { logFormat: 'text' };
   let i = 0;
-  const setGlobal = (name: string, value: string): boolean => {
-    if (name === '--root') flags.root = value;
-    else if (name === '--log') flags.log = value;
-    else if (name === '--log-format') {
-      if (value !== 'text' && value !== 'json') return false;
-      flags.logFormat = value as LogFormat;
-    } else if (name === '--rootless') flags.rootless = value;
-    return true;
-  };
-  for (; i < args.length; i++) {
-    const a = args[i]!;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
     if (!a.startsWith('-')) break;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
     if (GLOBAL_BOOL.has(a)) {
       if (a === '--debug') flags.debug = true;
+      else if (a === '--vm') flags.vm = true;
       else flags.systemdCgroup = true;
     } else if (GLOBAL_VALUE.has(name)) {
-      const value = eq > 0 ? a.slice(eq + 1) : args[++i];
-      if (value === undefined || !setGlobal(name, value)) return undefined;
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) return undefined;
+      if (name === '--root') flags.root = value;
+      else if (name === '--log') flags.log = value;
+      else if (name === '--log-format') {
+        if (value !== 'text' && value !== 'json') return undefined;
+        flags.logFormat = value as LogFormat;
+      } else if (name === '--rootless') flags.rootless = value;
+      else if (name === '--vm-accel') flags.vmAccel = value;
     } else return undefined;
   }
-  const verb = args[i++];
-  if (!verb || !VERBS.has(verb)) return undefined;
+  const verb = argv[i++] as Verb | undefined;
+  if (!verb || !Object.hasOwn(VERB_OPTS, verb)) return undefined;
+  const table = VERB_OPTS[verb];
+  const opts: FastCommand['opts'] = {};
   const positional: string[] = [];
-  let all = false;
-  let force = false;
-  for (; i < args.length; i++) {
-    const a = args[i]!;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
     if (a === '--') {
-      positional.push(...args.slice(i + 1));
+      positional.push(...argv.slice(i + 1));
       break;
     }
-    if (verb === 'kill' && (a === '--all' || a === '-a')) all = true;
-    else if (verb === 'delete' && (a === '--force' || a === '-f')) force = true;
-    else if (a.startsWith('-') && a.length > 1 && !(verb === 'kill' && positional.length === 1 && /^-\d+$/.test(a))) return undefined;
-    else positional.push(a);
+    // exec: everything after the id is the command, flags included (runc).
+    if (verb === 'exec' && positional.length > 0) {
+      positional.push(a);
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      // `kill ID -9`-style negative numbers are signals, not flags.
+      if (verb === 'kill' && positional.length === 1 && /^-\d+$/.test(a)) {
+        positional.push(a);
+        continue;
+      }
+      const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+      const name = eq > 0 ? a.slice(0, eq) : a;
+      const spec = table[name];
+      if (!spec) return undefined;
+      if (spec.kind === 'bool') {
+        if (eq > 0) return undefined;
+        opts[spec.key] = true;
+        continue;
+      }
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) return undefined;
+      if (spec.kind === 'int') {
+        if (!/^\d+$/.test(value)) return undefined;
+        opts[spec.key] = Number(value);
+      } else if (spec.kind === 'collect') opts[spec.key] = [...((opts[spec.key] as string[] | undefined) ?? []), value];
+      else opts[spec.key] = value;
+      continue;
+    }
+    positional.push(a);
   }
-  const max = verb === 'kill' ? 2 : 1;
+  const max = verb === 'kill' ? 2 : verb === 'exec' ? Infinity : 1;
   if (positional.length < 1 || positional.length > max) return undefined;
-  return { flags, verb: verb as Verb, id: positional[0]!, signal: positional[1], all, force };
+  const [id, ...rest] = positional as [string, ...string[]];
+  if (verb === 'exec' && rest.length === 0 && !opts.process) return undefined;
+  return { flags, verb, id, signal: verb === 'kill' ? rest[0] : undefined, args: verb === 'exec' ? rest : [], opts };
 }
 
-/** Handle the command if it is one of ours; false means "use the full CLI". */
-export async function fast(args: string[]): Promise<boolean> {
-  const p = parseFast(args);
-  if (!p) return false;
-  const logger = new Logger(p.flags.log, p.flags.logFormat, !!p.flags.debug);
-  const g = makeGlobals(p.flags, logger);
+/** The body of one verb, given the parsed command and the runtime's globals. */
+export type VerbBody = (c: FastCommand, g: Globals) => Promise<void>;
+
+/** Run a verb with the CLI's error boundary: one log line, runc's exit status. */
+export async function runFast(c: FastCommand, body: VerbBody): Promise<void> {
+  const logger = new Logger(c.flags.log, c.flags.logFormat, !!c.flags.debug);
   try {
-    switch (p.verb) {
-      case 'state': {
-        const { containerState } = await import('../lifecycle/state.js');
-        process.stdout.write(`${JSON.stringify(containerState(g, p.id), null, 2)}\n`);
-        break;
-      }
-      case 'start': {
-        const { startContainer } = await import('../lifecycle/start.js');
-        await startContainer(g, p.id);
-        break;
-      }
-      case 'kill': {
-        const { killContainer } = await import('../lifecycle/kill.js');
-        await killContainer(g, p.id, p.signal, p.all);
-        break;
-      }
-      case 'delete': {
-        const { deleteContainer } = await import('../lifecycle/delete.js');
-        await deleteContainer(g, p.id, p.force);
-        break;
-      }
-    }
+    await body(c, makeGlobals(c.flags, logger));
   } catch (err) {
     reportError(err, logger);
   }
-  return true;
 }

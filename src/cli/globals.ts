@@ -3,7 +3,7 @@
  * commander CLI (main.ts) and the fast path (fast.ts).
  */
 import { Logger, type LogFormat } from './log.js';
-import { RuntimeError } from '../errors.js';
+import { isRuntimeError } from '../errors.js';
 import type { Globals } from '../lifecycle/context.js';
 
 export interface GlobalFlags {
@@ -43,7 +43,7 @@ export function makeGlobals(f: GlobalFlags, logger: Logger): Globals {
 
 /** Log an error once and set the exit status (runc: 1, or the error's own). */
 export function reportError(err: unknown, logger: Logger): void {
-  if (err instanceof RuntimeError) {
+  if (isRuntimeError(err)) {
     logger.error(err.message);
     process.exitCode = err.exitCode;
     return;

@@ -12,6 +12,7 @@ import { Logger } from './log.js';
 import { makeGlobals, reportError, type GlobalFlags } from './globals.js';
 import { RuntimeError } from '../errors.js';
 import type { Globals } from '../lifecycle/context.js';
+import type { FastCommand, VerbBody } from './fast.js';
 
 const VERSION = '0.1.0';
 const SPEC_VERSION = '1.2.0';
@@ -29,6 +30,12 @@ export function int(v: string): number {
 
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/** create/run/exec share their bodies with the fast path (./verbs/), so both read options the same way. */
+async function verb(program: Command, name: 'create' | 'run' | 'exec', id: string, opts: FastCommand['opts'], args: string[] = []): Promise<void> {
+  const mod: { run: VerbBody } = name === 'create' ? await import('./verbs/create.js') : name === 'run' ? await import('./verbs/run.js') : await import('./verbs/exec.js');
+  await mod.run({ flags: program.opts<GlobalFlags>(), verb: name, id, args, opts }, globals(program));
 }
 
 export function buildProgram(): Command {
@@ -68,10 +75,7 @@ export function buildProgram(): Command {
     .option('--preserve-fds <n>', 'pass N extra fds (3 … 3+N-1) to the container', int, 0)
     .option('--no-pivot', 'do not use pivot_root (unsafe; for ramfs roots)')
     .option('--no-new-keyring', 'accepted for runc compatibility')
-    .action(async (id: string, o) => {
-      const { createContainer } = await import('../lifecycle/create.js');
-      await createContainer(globals(program), id, { bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, preserveFds: o.preserveFds, noPivot: o.pivot === false });
-    });
+    .action(async (id: string, o) => verb(program, 'create', id, { ...o, noPivot: o.pivot === false }));
 
   program
     .command('start')
@@ -124,24 +128,15 @@ export function buildProgram(): Command {
     .option('--no-pivot', 'do not use pivot_root (unsafe)')
     .option('--keep', 'do not delete the container when it exits')
     .option('--no-new-keyring', 'accepted for runc compatibility')
-    .action(async (id: string, o) => {
-      const { runContainer } = await import('../lifecycle/run.js');
-      process.exitCode = await runContainer(globals(program), id, {
-        bundle: o.bundle,
-        pidFile: o.pidFile,
-        detach: !!o.detach,
-        consoleSocket: o.consoleSocket,
-        preserveFds: o.preserveFds,
-        noPivot: o.pivot === false,
-        keep: !!o.keep,
-      });
-    });
+    .action(async (id: string, o) => verb(program, 'run', id, { ...o, noPivot: o.pivot === false }));
 
   program
     .command('exec')
     .description('run a new process inside a container')
     .argument('<container-id>')
     .argument('[command...]')
+    // As runc: flags after the container id belong to the command (`exec c1 ls -l`).
+    .passThroughOptions()
     .option('-p, --process <file>', 'process.json to run')
     .option('-t, --tty', 'allocate a pseudo-TTY')
     .option('--cwd <dir>', 'working directory')
@@ -157,16 +152,7 @@ export function buildProgram(): Command {
     .option('--console-socket <path>', 'AF_UNIX socket that receives the pty master')
     .option('--preserve-fds <n>', 'pass N extra fds', int, 0)
     .option('--ignore-paused', 'exec even if the container is paused')
-    .action(async (id: string, args: string[], o) => {
-      const { execInContainer } = await import('../lifecycle/exec.js');
-      try {
-        process.exitCode = await execInContainer(globals(program), id, { ...o, args, noNewPrivs: o.newPrivs === false });
-      } catch (err) {
-        // runc exits 255 when exec itself fails (clients.md §6).
-        if (err instanceof RuntimeError) (err as { exitCode: number }).exitCode = 255;
-        throw err;
-      }
-    });
+    .action(async (id: string, args: string[], o) => verb(program, 'exec', id, { ...o, noNewPrivs: o.newPrivs === false }, args));
 
   program
     .command('list')

@@ -1,4 +1,4 @@
-/** The fast path parses exactly runc's forms of state/start/kill/delete and hands everything else to commander. */
+/** The fast path parses exactly runc's forms of the per-container verbs and hands everything else to commander. */
 import { describe, expect, it } from 'vitest';
 import { parseFast } from '../../../src/cli/fast.js';
 import { subcommandName } from '../../../src/cli/main.js';
@@ -6,17 +6,30 @@ import { subcommandName } from '../../../src/cli/main.js';
 describe('parseFast', () => {
   it('reads containerd’s global flags in both spellings', () => {
     const p = parseFast(['--root', '/run/containerd/runc/default', '--log', '/b/log.json', '--log-format', 'json', 'delete', 'c1'])!;
-    expect(p).toMatchObject({ verb: 'delete', id: 'c1', force: false, flags: { root: '/run/containerd/runc/default', log: '/b/log.json', logFormat: 'json' } });
+    expect(p).toMatchObject({ verb: 'delete', id: 'c1', opts: {}, flags: { root: '/run/containerd/runc/default', log: '/b/log.json', logFormat: 'json' } });
     expect(parseFast(['--log-format=json', '--root=/r', 'state', 'x'])!.flags).toMatchObject({ logFormat: 'json', root: '/r' });
   });
   it('reads kill forms: numeric, named, --all, default', () => {
-    expect(parseFast(['kill', 'c1', '9'])).toMatchObject({ verb: 'kill', id: 'c1', signal: '9', all: false });
-    expect(parseFast(['kill', '--all', 'c1', 'KILL'])).toMatchObject({ all: true, signal: 'KILL' });
+    expect(parseFast(['kill', 'c1', '9'])).toMatchObject({ verb: 'kill', id: 'c1', signal: '9', opts: {} });
+    expect(parseFast(['kill', '--all', 'c1', 'KILL'])).toMatchObject({ opts: { all: true }, signal: 'KILL' });
     expect(parseFast(['kill', 'c1'])).toMatchObject({ signal: undefined });
-    expect(parseFast(['delete', '-f', 'c1'])).toMatchObject({ force: true });
+    expect(parseFast(['delete', '-f', 'c1'])).toMatchObject({ opts: { force: true } });
+  });
+  it('reads create/run as containerd and podman call them', () => {
+    const p = parseFast(['--root', '/r', '--log', '/l', '--log-format', 'json', '--systemd-cgroup', 'create', '--bundle', '/b', '--pid-file', '/b/pid', '--console-socket=/s', '--preserve-fds', '2', '--no-pivot', 'c1'])!;
+    expect(p).toMatchObject({ verb: 'create', id: 'c1', opts: { bundle: '/b', pidFile: '/b/pid', consoleSocket: '/s', preserveFds: 2, noPivot: true } });
+    expect(p.flags).toMatchObject({ root: '/r', log: '/l', logFormat: 'json', systemdCgroup: true });
+    expect(parseFast(['--vm', '--vm-accel', 'tcg', 'run', '-d', '-b', 'x', '--keep', 'r1'])).toMatchObject({ verb: 'run', id: 'r1', opts: { detach: true, bundle: 'x', keep: true }, flags: { vm: true, vmAccel: 'tcg' } });
+  });
+  it('reads exec: options before the id, the command after it', () => {
+    expect(parseFast(['exec', '--process', '/p.json', '--detach', '--pid-file', '/pid', 'c1'])).toMatchObject({ verb: 'exec', id: 'c1', args: [], opts: { process: '/p.json', detach: true, pidFile: '/pid' } });
+    expect(parseFast(['exec', '-e', 'A=1', '--env', 'B=2', '-u', '1:2', '-t', 'c1', 'sh', 'x'])).toMatchObject({ id: 'c1', args: ['sh', 'x'], opts: { env: ['A=1', 'B=2'], user: '1:2', tty: true } });
+    expect(parseFast(['exec', 'c1', '--', 'ls', '-l'])).toMatchObject({ id: 'c1', args: ['ls', '-l'] });
+    expect(parseFast(['exec', 'c1', 'sh', '-c', 'x'])).toMatchObject({ id: 'c1', args: ['sh', '-c', 'x'] });
   });
   it('leaves help, other verbs, unknown flags and missing ids to commander', () => {
-    for (const args of [['state'], ['state', '--help'], ['create', 'x'], ['--bogus', 'state', 'x'], ['kill', 'a', 'b', 'c'], ['--log-format', 'xml', 'state', 'x'], []]) {
+    const cases = [['state'], ['state', '--help'], ['ps', 'x'], ['--bogus', 'state', 'x'], ['kill', 'a', 'b', 'c'], ['--log-format', 'xml', 'state', 'x'], [], ['create', '-bx', 'c'], ['create', '--preserve-fds', 'two', 'c'], ['run', '-dt', 'c'], ['exec', 'c1'], ['create', '--bundle']];
+    for (const args of cases) {
       expect(parseFast(args)).toBeUndefined();
     }
   });
