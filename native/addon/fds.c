@@ -45,6 +45,29 @@ poll_in (int fd, int timeout_ms, short *revents)
     }
 }
 
+/* pollEither(a, b, timeoutMs) -> bit 1: a is readable or hung up, bit 2: the
+ * same for b; 0 on timeout. `start` waits on exec.fifo and the init's pidfd
+ * at once with it, so it needs neither libuv's pool nor a polling timer. */
+static napi_value
+js_poll_either (napi_env env, napi_callback_info info)
+{
+  napi_value argv[3];
+  int a, b;
+  int64_t timeout;
+  if (!get_args (env, info, 3, argv) || !arg_fd (env, argv[0], "a", &a) || !arg_fd (env, argv[1], "b", &b)
+      || !arg_int (env, argv[2], "timeoutMs", -1, INT32_MAX, &timeout))
+    return NULL;
+  struct pollfd p[2] = { { .fd = a, .events = POLLIN }, { .fd = b, .events = POLLIN } };
+  int r;
+  do
+    r = poll (p, 2, (int) timeout);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return throw_errno (env, errno, "poll");
+  const short ready = POLLIN | POLLHUP | POLLERR | POLLNVAL;
+  return make_int (env, ((p[0].revents & ready) ? 1 : 0) | ((p[1].revents & ready) ? 2 : 0));
+}
+
 /* flock(fd, op); blocks the JS thread unless op has LOCK_NB */
 static napi_value
 js_flock (napi_env env, napi_callback_info info)
@@ -120,6 +143,7 @@ register_fds (napi_env env, napi_value exports)
 {
   napi_property_descriptor props[] = {
     EXPORT ("flock", js_flock),
+    EXPORT ("pollEither", js_poll_either),
     EXPORT ("mkfifoat", js_mkfifoat),
     EXPORT ("setCloexec", js_set_cloexec),
     EXPORT ("close", js_close),

@@ -14,51 +14,42 @@ import { deriveStatus } from './status.js';
 import { ociState, runHooks } from './hooks.js';
 import type { Globals } from './context.js';
 
-/** Resolves when the init is released; rejects if it dies first. */
-async function releaseInit(fifo: string, pid: number): Promise<void> {
+const O_NONBLOCK = 0o4000;
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Release the init and wait until it has exec'd; throws if it died first.
+ *
+ * Opening the read end with O_NONBLOCK never waits, and completes the open(2)
+ * the init is blocked in. The init writes one byte, runs the startContainer
+ * hooks and execs; exec closes its write end (close-on-exec), which is EOF
+ * here. One poll(2) on the fifo and the init's pidfd covers both outcomes, so
+ * start needs no timer and no libuv pool round trip. EOF without the byte
+ * means the init died before it was released.
+ */
+function releaseInit(fifo: string, pid: number): void {
   const a = addon();
   const pidfd = a.pidfdOpen(pid);
-  let watching = true;
-  let opened = false;
+  let fd = -1;
   try {
-    // The open runs on libuv's pool (it blocks until the writer is there,
-    // which it is: the init is blocked in open(O_WRONLY)). If the init died in
-    // between, nobody will ever open the other end: notice through the pidfd.
-    const opening = fs.promises.open(fifo, fs.constants.O_RDONLY);
-    opening.then(
-      () => (opened = true),
-      () => {},
-    );
-    const death = (async () => {
-      while (watching) {
-        // Once the fifo is open the init has been released; its exit after
-        // that is the container's business, not a failed start. The open may
-        // have completed on the pool with its callback still queued behind
-        // this timer: give it a moment before calling the init dead.
-        if (!opened && a.pidfdExited(pidfd, 0)) {
-          const released = await Promise.race([opening.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
-          if (!released) throw new StateError('cannot start a container that has stopped');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    const open = (async () => {
-      const fh = await opening;
-      opened = true;
+    fd = fs.openSync(fifo, fs.constants.O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    const buf = Buffer.alloc(16);
+    let got = 0;
+    for (;;) {
+      const ready = a.pollEither(fd, pidfd, -1);
+      let n = -1;
       try {
-        // Read to EOF: the init holds the write end (close-on-exec) until it
-        // has run the startContainer hooks and exec'd the process.
-        const buf = Buffer.alloc(16);
-        while ((await fh.read(buf, 0, buf.length, null)).bytesRead > 0);
-      } finally {
-        await fh.close();
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
-    })();
-    death.catch(() => {});
-    await Promise.race([open, death]);
+      if (n > 0) got += n;
+      else if (n === 0) break; // EOF: the init exec'd, or died
+      else if (ready & 2) break; // the init died without ever opening its end
+    }
+    if (got === 0) throw new StateError('cannot start a container that has stopped');
   } finally {
-    watching = false;
+    if (fd >= 0) fs.closeSync(fd);
     a.close(pidfd);
   }
 }
@@ -73,7 +64,7 @@ export async function startContainer(g: Globals, id: string): Promise<void> {
     if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
     if (status !== 'created') throw new StateError(`cannot start an already running container`);
     const fifo = join(dir, 'exec.fifo');
-    await releaseInit(fifo, s.pid);
+    releaseInit(fifo, s.pid);
     fs.rmSync(fifo, { force: true });
   } finally {
     fs.closeSync(lock);

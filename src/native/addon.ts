@@ -50,6 +50,8 @@ export interface Addon {
   recvmsg(fd: number, maxlen: number, timeoutMs: number): RecvResult;
   /** connect an AF_UNIX stream socket to `path` (console and seccomp listeners) */
   connectUnix(path: string): number;
+  /** poll(2) two fds for input or hang-up: bit 1 = a, bit 2 = b, 0 on timeout (-1: none) */
+  pollEither(a: number, b: number, timeoutMs: number): number;
   /** flock(2) */
   flock(fd: number, op: number): void;
   /** mkfifoat(2) */
