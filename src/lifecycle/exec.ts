@@ -47,14 +47,15 @@ export interface ExecOptions {
 /** The process to run: --process FILE, or the container's process with flags on top (runc's getProcess). */
 async function execProcess(base: Process | undefined, o: ExecOptions): Promise<Process> {
   if (o.process) {
-    const { validateProcess } = await import('../spec/validate.js');
+    // zod is loaded only if the file is invalid, to word the error (issue #7)
+    const { parseProcess } = await import('../spec/open.js');
     let raw: unknown;
     try {
       raw = JSON.parse(fs.readFileSync(o.process, 'utf8'));
     } catch (err) {
       throw fromNodeError(err, 'read process file', o.process);
     }
-    return validateProcess(raw);
+    return parseProcess(raw);
   }
   if (!o.args.length) throw new UsageError('exec: a command to run is required');
   const p: Process = JSON.parse(JSON.stringify(base ?? { user: { uid: 0, gid: 0 }, cwd: '/', args: o.args }));

@@ -14,7 +14,7 @@ import { deleteContainer } from './delete.js';
 import type { Globals } from './context.js';
 import { bundleWantsVm } from '../vm/dispatch.js';
 import { resolve } from 'node:path';
-import { loadBundle } from '../spec/bundle.js';
+import { openBundle } from '../spec/open.js';
 import { UsageError } from '../errors.js';
 import { listenConsole, type ConsoleReceiver } from '../process/console.js';
 import { relayTerminal, type TerminalRelay } from '../process/tty-relay.js';
@@ -25,7 +25,7 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
   let relay: TerminalRelay | undefined;
   let consoleSize: { height: number; width: number } | undefined;
   if (!o.consoleSocket) {
-    const proc = loadBundle(resolve(o.bundle ?? '.')).config.process;
+    const proc = (await openBundle(resolve(o.bundle ?? '.'))).config.process;
     if (proc?.terminal) {
       if (o.detach) throw new UsageError('process.terminal: cannot allocate a terminal for a detached container without --console-socket (config.md#process)');
       consoleSize = proc.consoleSize;

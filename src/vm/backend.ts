@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { addon } from '../native/addon.js';
 import { forwardSignals } from '../process/signals.js';
 import { RuntimeError, StateError, UnsupportedError } from '../errors.js';
-import { loadBundle } from '../spec/bundle.js';
+import { openBundle } from '../spec/open.js';
 import type { Process, Spec } from '../spec/types.js';
 import { compile, compileExec } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
@@ -142,7 +142,7 @@ interface Booted {
 /** create: boot the VM, send the plan, CREATE; the container waits at the start barrier. */
 async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' | 'relay'): Promise<Booted> {
   const id = validateId(idArg);
-  const { bundle, config: spec, rootfs } = loadBundle(resolve(o.bundle ?? '.'));
+  const { bundle, config: spec, rootfs } = await openBundle(resolve(o.bundle ?? '.'));
   checkSupported(spec, o);
   const qemu = requireQemu();
   const assets = requireKernel();
