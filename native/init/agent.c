@@ -13,15 +13,27 @@
  * same C code as on the host.
  *
  * Protocol (one line per message; bodies follow `<VERB> <len>\n` exactly):
- *   host → agent: PING | CGROUP <len> | PLAN <len> | CREATE relay|ports | EXEC |
- *                 START | KILL <sig> | WAIT | STATE | I <len> (stdin, 0 = EOF) | SHUTDOWN
+ *   host → agent: PING | CGROUP <len> | PLAN <len> | CREATE relay|ports [tty] |
+ *                 EXEC [tty|detach] | START | KILL <sig> | WAIT | STATE |
+ *                 I <len> (stdin, 0 = EOF) | W <rows> <cols> (terminal size) |
+ *                 HOOKS <len> (state JSON) | HOOKFAIL | SHUTDOWN
  *   agent → host: READY | OK | CREATED <pid> | EXECED <pid> | STARTED | ERROR <op> <errno> <msg%> |
- *                 STATE <status> <pid> <exit> | EXIT <code> | O <len> | E <len> | BYE
+ *                 STATE <status> <pid> <exit> | EXIT <code> | O <len> | E <len> | HOOKS | BYE
  * In relay mode the container's stdout and stderr are pipes multiplexed on
  * this one port, so no output can arrive after EXIT (vm.md §6.7); in ports
  * mode they are the `out`/`err` virtio-serial ports themselves.
  * The agent never writes unsolicited messages except O/E/EXIT in relay mode,
- * where the host holds the connection open (vm.md §4 item 5).
+ * where the host holds the connection open (vm.md §4 item 5), and HOOKS while
+ * the host waits on CREATE: the init's sync-hooks barrier, where the host runs
+ * prestart/createRuntime/createContainer and answers with the state JSON.
+ *
+ * Terminals (`tty`): the plan's console ops connect to a unix socket the agent
+ * listens on in the guest (/run/joey/console.sock), exactly as the host init
+ * sends its master to a --console-socket; the agent keeps the master of the
+ * guest pty. For `run -t` and `exec -t` it is relayed on this port (O frames
+ * out, I frames in, W resizes it). For a detached container (`create` with
+ * --console-socket) it is relayed on the port `con`: raw bytes out, I and W
+ * frames in, from the host relay (vmrelay.c) that holds the host pty.
  *
  * Kernel: finit_module(2), mount(2) MS_MOVE, cgroups(7) v2, virtio_console,
  * signalfd(2), ioperm(2) + isa-debug-exit, reboot(2) */
@@ -35,13 +47,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,15 +67,27 @@ int agent_main (int argc, char **argv);
 #define ROOTFS "/run/rootfs"
 #define STATE_DIR "/run/joey"
 #define CGROUP "/sys/fs/cgroup/container"
+#define CONSOLE_SOCK STATE_DIR "/console.sock"
 
-static int ctl = -1, out_port = -1, err_port = -1;
+static int ctl = -1, out_port = -1, err_port = -1, con_port = -1;
 static int init_fd = -1;
 static int sfd = -1;
 static pid_t guest_pid;
 static int created, started, exited, exit_code;
 static int relay;
 static int pipe_in = -1, pipe_out = -1, pipe_err = -1;
+/* pipe_out (and pipe_in, a dup) is a pty master: EIO is its end, and the
+ * rest of its output may still be in flight when the process exits */
+static int io_tty;
+static long long tty_deadline;
 static int wait_pending;
+/* a detached container's terminal, relayed on the `con` port */
+static int con_master = -1;
+static uint8_t con_pend[65536];
+static size_t con_pend_len, con_pend_off;
+static uint8_t con_rbuf[65536 + 64];
+static size_t con_rlen;
+static long long ctl_quiet_until, con_quiet_until;
 /* `exec`: a second process, its stdio relayed through the pipes above */
 static pid_t exec_pid;
 static int exec_exited, exec_code;
@@ -82,6 +109,14 @@ logmsg (const char *fmt, ...)
   buf[n++] = '\n';
   if (write (2, "joey-agent: ", 12) < 0 || write (2, buf, n) < 0)
     return;
+}
+
+static long long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -349,9 +384,10 @@ read_small (const char *path, char *buf, size_t cap)
 /* Ports are named by the host (`-device virtserialport,name=ctl`); the name
  * arrives through the control virtqueue, so poll for it. */
 static void
-find_ports (int want_stdio)
+find_ports (int want_stdio, int want_con)
 {
-  for (int tries = 0; tries < 2000 && (ctl < 0 || (want_stdio && (out_port < 0 || err_port < 0))); tries++)
+#define MISSING (ctl < 0 || (want_stdio && (out_port < 0 || err_port < 0)) || (want_con && con_port < 0))
+  for (int tries = 0; tries < 2000 && MISSING; tries++)
     {
       DIR *d = opendir ("/sys/class/virtio-ports");
       struct dirent *e;
@@ -365,18 +401,22 @@ find_ports (int want_stdio)
             continue;
           snprintf (dev, sizeof dev, "/dev/%s", e->d_name);
           int *slot = strcmp (name, "ctl") == 0 ? &ctl : strcmp (name, "out") == 0 ? &out_port
-                                                         : strcmp (name, "err") == 0 ? &err_port : NULL;
+                                                         : strcmp (name, "err") == 0 ? &err_port
+                                                         : strcmp (name, "con") == 0 ? &con_port : NULL;
+          /* con never blocks the agent: output waits in the guest pty instead */
+          int flags = slot == &ctl ? O_RDWR : slot == &con_port ? O_RDWR | O_NONBLOCK : O_WRONLY;
           if (slot && *slot < 0)
-            *slot = open (dev, (slot == &ctl ? O_RDWR : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+            *slot = open (dev, flags | O_CLOEXEC | O_NOCTTY);
         }
       if (d)
         closedir (d);
-      if (ctl < 0 || (want_stdio && (out_port < 0 || err_port < 0)))
+      if (MISSING)
         {
           struct timespec ts = { 0, 5 * 1000 * 1000 };
           nanosleep (&ts, NULL);
         }
     }
+#undef MISSING
   if (ctl < 0)
     die ("no virtio-serial port named `ctl`");
 }
@@ -411,7 +451,7 @@ boot (void)
    * `-fsdev readonly=on` and by the plan's remount. */
   if (mount ("rootfs", ROOTFS, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=client") < 0)
     die ("mount 9p rootfs");
-  find_ports (0);
+  find_ports (0, 0);
 }
 
 /* ---- the container ---- */
@@ -465,14 +505,127 @@ seq_send (int fd, uint32_t type, const void *payload, size_t n)
   return sendmsg (fd, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+
+/* ---- terminals ---- */
+
+/* The guest end of the plan's console socket: console-connect connects here
+ * while the init still sees the guest root; console-setup sends the master. */
+static int
+console_listen (void)
+{
+  unlink (CONSOLE_SOCK);
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  strcpy (sa.sun_path, CONSOLE_SOCK);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (fd, 1) < 0)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+      return -1;
+    }
+  return fd;
+}
+
+/* After READY the init has connected and sent (one sendmsg, one fd). */
+static int
+console_receive (int lfd)
+{
+  struct pollfd pf = { .fd = lfd, .events = POLLIN };
+  if (poll (&pf, 1, 5000) <= 0)
+    return -1;
+  int c = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0)
+    return -1;
+  char data[64];
+  union
+  {
+    char b[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr a;
+  } cm;
+  struct iovec iov = { data, sizeof data };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof cm.b };
+  int master = -1;
+  ssize_t n;
+  do
+    n = recvmsg (c, &m, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR (&m) : NULL;
+  if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN (sizeof (int)))
+    memcpy (&master, CMSG_DATA (h), sizeof (int));
+  close (c);
+  return master;
+}
+
+/* The master as the relayed stdio of the ctl port (run -t, exec -t). */
+static void
+tty_io (int master)
+{
+  fcntl (master, F_SETFL, O_NONBLOCK);
+  pipe_out = master;
+  pipe_in = fcntl (master, F_DUPFD_CLOEXEC, 3);
+  pipe_err = -1;
+  io_tty = 1;
+  tty_deadline = 0;
+}
+
+static void
+set_winsize (int fd, long rows, long cols)
+{
+  if (fd < 0 || rows < 0 || cols < 0 || rows > 65535 || cols > 65535)
+    return;
+  struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+  ioctl (fd, TIOCSWINSZ, &ws);
+}
+
+/* ---- running the init ---- */
+
+enum io_mode
+{
+  IO_PIPES, /* relayed on ctl as I/O/E frames */
+  IO_PORTS, /* the out/err virtio-serial ports, stdin /dev/null */
+  IO_NULL,  /* /dev/null: a terminal replaces them (console-setup) */
+};
+
+/* The host runs prestart, createRuntime and createContainer hooks while it
+ * waits on CREATE (their binaries are host paths) and answers with the state
+ * JSON, which the init gives the startContainer hooks it runs in here. */
+static int
+forward_hooks (int s)
+{
+  reply ("HOOKS");
+  char line[64];
+  if (read_line (line, sizeof line) < 0 || strncmp (line, "HOOKS ", 6) != 0)
+    return -1;
+  long len = strtol (line + 6, NULL, 10);
+  if (len < 0 || len > 256 * 1024) /* SECURITY(CVE-2021-43784): bound the length */
+    return -1;
+  uint8_t *b = malloc ((size_t) len + 1);
+  if (!b || read_exact (b, (size_t) len) < 0)
+    {
+      free (b);
+      return -1;
+    }
+  b[len] = 0;
+  int rc = seq_send (s, MSG_HOOKS_ACK, b, (size_t) len + 1);
+  free (b);
+  return rc;
+}
+
 /* Exec this same binary as joey:[1:CHILD] and feed it the plan, playing the
  * runtime's part of the sync protocol (src/process/spawn-init.ts). */
 static void
-run_init (int pipes, int is_exec)
+run_init (int io, int is_exec, int tty, int detach)
 {
   int in_fd, o_fd, e_fd;
   int p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 }, p_err[2] = { -1, -1 };
-  if (pipes)
+  int lfd = -1;
+  pid_t detached_pid = 0;
+  if (tty && (lfd = console_listen ()) < 0)
+    return reply_error (-1, errno, "listen on the guest console socket");
+  if (io == IO_PIPES)
     {
       if (pipe2 (p_in, O_CLOEXEC) < 0 || pipe2 (p_out, O_CLOEXEC) < 0 || pipe2 (p_err, O_CLOEXEC) < 0)
         return reply_error (-1, errno, "pipe");
@@ -480,13 +633,19 @@ run_init (int pipes, int is_exec)
       o_fd = p_out[1];
       e_fd = p_err[1];
     }
-  else
+  else if (io == IO_PORTS)
     {
       /* port names arrive asynchronously; the host added out/err for this mode */
-      find_ports (1);
+      find_ports (1, 0);
       in_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
       o_fd = out_port >= 0 ? out_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
       e_fd = err_port >= 0 ? err_port : open ("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+  else
+    {
+      in_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+      o_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      e_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
     }
   if (!is_exec)
     {
@@ -513,7 +672,7 @@ run_init (int pipes, int is_exec)
       _exit (127);
     }
   close (sv[1]);
-  if (pipes)
+  if (io == IO_PIPES)
     {
       close (p_in[0]);
       close (p_out[1]);
@@ -525,7 +684,13 @@ run_init (int pipes, int is_exec)
       fcntl (pipe_err, F_SETFL, O_NONBLOCK);
     }
   else
-    close (in_fd);
+    {
+      close (in_fd);
+      if (o_fd != out_port)
+        close (o_fd);
+      if (e_fd != err_port)
+        close (e_fd);
+    }
   /* the cgroup join, before the init runs any op (runc's order) */
   char pidtxt[32];
   int k = snprintf (pidtxt, sizeof pidtxt, "%d", child);
@@ -536,13 +701,16 @@ run_init (int pipes, int is_exec)
     close (cfd);
 
   int s = sv[0];
+  const char *fail = NULL;
+  long fail_index = -1;
+  int fail_errno = 0;
+  static uint8_t buf[256 * 1024 + 8];
   if (seq_send (s, MSG_PLAN, plan, plan_len) < 0)
     {
-      close (s);
-      return reply_error (-1, errno, "send plan");
+      fail_errno = errno;
+      fail = "send plan";
     }
-  static uint8_t buf[256 * 1024 + 8];
-  for (;;)
+  while (!fail)
     {
       union
       {
@@ -556,8 +724,8 @@ run_init (int pipes, int is_exec)
         continue;
       if (n < 4)
         {
-          close (s);
-          return reply_error (-1, 0, "init exited without reporting an error");
+          fail = "init exited without reporting an error";
+          break;
         }
       for (struct cmsghdr *c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
         if (c->cmsg_type == SCM_RIGHTS)
@@ -568,13 +736,18 @@ run_init (int pipes, int is_exec)
       switch (type)
         {
         case MSG_PID:
-          memcpy (is_exec ? &exec_pid : &guest_pid, buf + 4, 4);
+          memcpy (is_exec ? (detach ? &detached_pid : &exec_pid) : &guest_pid, buf + 4, 4);
           break;
         case MSG_USERMAP_PLS:
-          close (s);
-          return reply_error (-1, ENOTSUP, "user namespaces are not supported with --vm yet");
+          fail_errno = ENOTSUP;
+          fail = "user namespaces are not supported with --vm yet";
+          break;
         case MSG_HOOKS_PLS:
-          seq_send (s, MSG_HOOKS_ACK, "{}", 3);
+          if ((is_exec ? seq_send (s, MSG_HOOKS_ACK, "{}", 3) : forward_hooks (s)) < 0)
+            {
+              fail_errno = ECANCELED;
+              fail = "a hook failed on the host";
+            }
           break;
         case MSG_SECCOMP_FD:
           seq_send (s, MSG_SECCOMP_ACK, NULL, 0);
@@ -588,45 +761,93 @@ run_init (int pipes, int is_exec)
             memcpy (&index, buf + 4, 4);
             memcpy (&errnum, buf + 8, 4);
             buf[n] = 0;
-            close (s);
-            return reply_error ((long) index, errnum, (char *) buf + 12);
+            fail_index = (long) index;
+            fail_errno = errnum;
+            fail = (char *) buf + 12;
+            break;
           }
         case MSG_READY:
-          close (s);
-          if (is_exec)
-            return reply ("EXECED %d", exec_pid);
-          created = 1;
-          return reply ("CREATED %d", guest_pid);
+          {
+            close (s);
+            int master = -1;
+            if (tty)
+              {
+                master = console_receive (lfd);
+                close (lfd);
+                unlink (CONSOLE_SOCK);
+                if (master < 0)
+                  return reply_error (-1, EPROTO, "the init sent no pty master");
+              }
+            if (is_exec)
+              {
+                if (detach)
+                  return reply ("EXECED %d", detached_pid);
+                if (tty)
+                  tty_io (master);
+                return reply ("EXECED %d", exec_pid);
+              }
+            created = 1;
+            if (tty && relay)
+              tty_io (master);
+            else if (tty)
+              {
+                fcntl (master, F_SETFL, O_NONBLOCK);
+                con_master = master;
+              }
+            return reply ("CREATED %d", guest_pid);
+          }
         default:
-          close (s);
-          return reply_error (-1, 0, "init sent an unknown message");
+          fail = "init sent an unknown message";
         }
     }
+  close (s);
+  if (lfd >= 0)
+    {
+      close (lfd);
+      unlink (CONSOLE_SOCK);
+    }
+  /* nothing of a failed create may run on (the host powers the VM off) */
+  pid_t stage2 = is_exec ? (detach ? detached_pid : exec_pid) : guest_pid;
+  if (stage2 > 0)
+    kill (stage2, SIGKILL);
+  if (is_exec && !detach)
+    exec_pid = 0;
+  reply_error (fail_index, fail_errno, fail);
 }
 
 static void
-do_create (const char *mode)
+do_create (const char *mode, const char *opt)
 {
   if (created)
     return reply_error (-1, EEXIST, "a container was already created in this VM");
   if (!plan)
     return reply_error (-1, EINVAL, "CREATE before PLAN");
   relay = strcmp (mode, "relay") == 0;
-  run_init (relay, 0);
+  int tty = strcmp (opt, "tty") == 0;
+  if (tty && !relay)
+    {
+      find_ports (0, 1);
+      if (con_port < 0)
+        return reply_error (-1, ENODEV, "no virtio-serial port named `con` for the terminal");
+    }
+  run_init (tty ? IO_NULL : relay ? IO_PIPES : IO_PORTS, 0, tty, 0);
 }
 
 /* runc exec: the plan joins the container's namespaces (compileExec) */
 static void
-do_exec (void)
+do_exec (const char *opt)
 {
+  int tty = strcmp (opt, "tty") == 0, detach = strcmp (opt, "detach") == 0;
   if (!started || exited)
     return reply_error (-1, EINVAL, "the container is not running");
-  if (relay || exec_pid > 0 || pipe_out >= 0)
+  if (!detach && (relay || exec_pid > 0 || pipe_out >= 0))
     return reply_error (-1, EBUSY, "another process already relays its stdio in this VM");
   if (!plan)
     return reply_error (-1, EINVAL, "EXEC before PLAN");
-  exec_exited = 0;
-  run_init (1, 1);
+  if (!detach)
+    exec_exited = 0;
+  /* detached: its output goes where the container's does (the out/err ports) */
+  run_init (detach ? (out_port >= 0 || !relay ? IO_PORTS : IO_NULL) : tty ? IO_NULL : IO_PIPES, 1, tty, detach);
 }
 
 static void
@@ -671,13 +892,29 @@ drain (int *fd, char tag)
         }
       if (n < 0 && errno == EINTR)
         continue;
-      if (n == 0)
+      /* EIO: a pty master whose slave has no holder left */
+      if (n == 0 || (n < 0 && errno == EIO))
         {
           close (*fd);
           *fd = -1;
         }
       return;
     }
+}
+
+/* A pty's last output may still be on its way to the master when the process
+ * is reaped: wait (bounded) for EIO, as the host relay does (tty-relay.ts). */
+static int
+tty_settled (void)
+{
+  if (!io_tty || pipe_out < 0)
+    return 1;
+  drain (&pipe_out, 'O');
+  if (pipe_out < 0)
+    return 1;
+  if (!tty_deadline)
+    tty_deadline = now_ms () + 2000;
+  return now_ms () >= tty_deadline;
 }
 
 static void
@@ -687,7 +924,7 @@ maybe_exit_reply (void)
     return;
   if (exec_pid > 0)
     {
-      if (!exec_exited)
+      if (!exec_exited || !tty_settled ())
         return;
       drain (&pipe_out, 'O');
       drain (&pipe_err, 'E');
@@ -698,12 +935,14 @@ maybe_exit_reply (void)
       if (pipe_in >= 0)
         close (pipe_in);
       pipe_out = pipe_err = pipe_in = -1;
+      io_tty = 0;
+      tty_deadline = 0;
       wait_pending = 0;
       exec_pid = 0;
       reply ("EXIT %d", exec_code);
       return;
     }
-  if (!exited)
+  if (!exited || !tty_settled ())
     return;
   /* everything the process wrote is in the pipes now: send it before EXIT */
   drain (&pipe_out, 'O');
@@ -733,13 +972,105 @@ reap (void)
       }
 }
 
+/* ---- a detached container's terminal on the `con` port ---- */
+
+static void
+con_close_master (void)
+{
+  close (con_master);
+  con_master = -1;
+  con_pend_len = con_pend_off = 0;
+}
+
+/* master → con: raw bytes; what the port does not take now waits in con_pend */
+static void
+con_pump (int read_master)
+{
+  if (con_pend_len > con_pend_off)
+    {
+      ssize_t w = write (con_port, con_pend + con_pend_off, con_pend_len - con_pend_off);
+      if (w > 0)
+        con_pend_off += (size_t) w;
+      if (con_pend_off < con_pend_len)
+        return;
+    }
+  con_pend_len = con_pend_off = 0;
+  if (!read_master || con_master < 0)
+    return;
+  ssize_t n = read (con_master, con_pend, sizeof con_pend);
+  if (n > 0)
+    {
+      con_pend_len = (size_t) n;
+      con_pump (0);
+    }
+  else if (n == 0 || (n < 0 && errno == EIO))
+    con_close_master ();
+}
+
+/* con → master: `I <len>\n<bytes>` and `W <rows> <cols>\n` from the host relay */
+static void
+con_input (void)
+{
+  ssize_t n = read (con_port, con_rbuf + con_rlen, sizeof con_rbuf - con_rlen);
+  if (n <= 0)
+    return;
+  con_rlen += (size_t) n;
+  size_t off = 0;
+  for (;;)
+    {
+      uint8_t *nl = memchr (con_rbuf + off, '\n', con_rlen - off);
+      if (!nl)
+        break;
+      char line[64] = { 0 };
+      size_t ll = (size_t) (nl - (con_rbuf + off));
+      memcpy (line, con_rbuf + off, ll < sizeof line - 1 ? ll : sizeof line - 1);
+      long a = 0, b = 0;
+      if (line[0] == 'I' && sscanf (line, "I %ld", &a) == 1)
+        {
+          if (a < 0 || a > 65536)
+            {
+              con_rlen = off = 0; /* not our relay: drop what we have */
+              break;
+            }
+          if (con_rlen - off < ll + 1 + (size_t) a)
+            break;
+          if (con_master >= 0)
+            write_all (con_master, con_rbuf + off + ll + 1, (size_t) a);
+          off += ll + 1 + (size_t) a;
+          continue;
+        }
+      if (line[0] == 'W' && sscanf (line, "W %ld %ld", &a, &b) == 2)
+        set_winsize (con_master, a, b);
+      off += ll + 1;
+    }
+  if (off == 0 && con_rlen == sizeof con_rbuf)
+    off = con_rlen; /* a line longer than any message: drop it */
+  memmove (con_rbuf, con_rbuf + off, con_rlen - off);
+  con_rlen -= off;
+}
+
+/* The container exited: hand its last terminal output to the relay (bounded). */
+static void
+con_flush (int ms)
+{
+  long long end = now_ms () + ms;
+  while (con_master >= 0 && now_ms () < end)
+    {
+      struct pollfd pf[2] = { { .fd = con_port, .events = POLLOUT }, { .fd = con_master, .events = POLLIN } };
+      if (poll (pf, 2, 50) < 0 || (pf[0].revents & POLLHUP))
+        return;
+      if (pf[0].revents & POLLOUT)
+        con_pump (pf[1].revents != 0);
+    }
+}
+
 static void
 handle (char *line)
 {
   char verb[16] = { 0 };
   long arg = 0;
-  char word[32] = { 0 };
-  sscanf (line, "%15s %31s", verb, word);
+  char word[32] = { 0 }, word2[32] = { 0 };
+  sscanf (line, "%15s %31s %31s", verb, word, word2);
   arg = strtol (word, NULL, 10);
   if (strcmp (verb, "PING") == 0)
     reply ("READY");
@@ -771,9 +1102,12 @@ handle (char *line)
     {
       if (arg <= 0)
         {
-          if (pipe_in >= 0)
-            close (pipe_in);
-          pipe_in = -1;
+          /* the end of our stdin is not the end of a terminal's input */
+          if (pipe_in >= 0 && !io_tty)
+            {
+              close (pipe_in);
+              pipe_in = -1;
+            }
           return;
         }
       uint8_t *b = malloc ((size_t) arg);
@@ -786,10 +1120,12 @@ handle (char *line)
         }
       free (b);
     }
+  else if (strcmp (verb, "W") == 0)
+    set_winsize (io_tty ? pipe_out : con_master, arg, strtol (word2, NULL, 10));
   else if (strcmp (verb, "CREATE") == 0)
-    do_create (word);
+    do_create (word, word2);
   else if (strcmp (verb, "EXEC") == 0)
-    do_exec ();
+    do_exec (word);
   else if (strcmp (verb, "START") == 0)
     do_start ();
   else if (strcmp (verb, "KILL") == 0)
@@ -826,20 +1162,28 @@ agent_main (int argc, char **argv)
   sigemptyset (&set);
   sigaddset (&set, SIGCHLD);
   sigprocmask (SIG_BLOCK, &set, NULL);
+  /* a relay that went away must not kill PID 1 */
+  signal (SIGPIPE, SIG_IGN);
   sfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   boot ();
 
   char line[256];
+  int con_live = 0;
   for (;;)
     {
-      struct pollfd pf[4] = {
-        { .fd = ctl, .events = POLLIN },
+      /* With no host connected a port polls as POLLHUP at once: leave it out
+       * of the set for 20 ms instead of spinning. */
+      long long now = now_ms ();
+      int con_fd = con_master >= 0 && con_port >= 0 && now >= con_quiet_until ? con_port : -1;
+      struct pollfd pf[6] = {
+        { .fd = now >= ctl_quiet_until ? ctl : -1, .events = POLLIN },
         { .fd = sfd, .events = POLLIN },
         { .fd = pipe_out, .events = POLLIN },
         { .fd = pipe_err, .events = POLLIN },
+        { .fd = con_fd, .events = POLLIN | (con_pend_len ? POLLOUT : 0) },
+        { .fd = con_fd >= 0 && con_live && !con_pend_len ? con_master : -1, .events = POLLIN },
       };
-      /* with no host connected the port polls as POLLHUP at once: check back later */
-      int r = poll (pf, 4, 20);
+      int r = poll (pf, 6, 20);
       if (r < 0)
         continue;
       if (pf[1].revents)
@@ -848,6 +1192,8 @@ agent_main (int argc, char **argv)
         {
           /* detached: nothing waits for EXIT; the output went to file
            * chardevs synchronously. QEMU's exit is the host's "stopped". */
+          if (con_master >= 0 && con_live)
+            con_flush (1000);
           struct timespec ts = { 0, 20 * 1000 * 1000 };
           nanosleep (&ts, NULL);
           kill (-1, SIGKILL);
@@ -857,6 +1203,19 @@ agent_main (int argc, char **argv)
         drain (&pipe_out, 'O');
       if (pf[3].revents)
         drain (&pipe_err, 'E');
+      if (con_fd >= 0)
+        {
+          con_live = !(pf[4].revents & POLLHUP);
+          if (!con_live)
+            con_quiet_until = now + 20;
+          else
+            {
+              if (pf[4].revents & POLLIN)
+                con_input ();
+              if ((pf[4].revents & POLLOUT) || pf[5].revents)
+                con_pump (pf[5].revents != 0);
+            }
+        }
       maybe_exit_reply ();
       if (pf[0].revents & POLLIN)
         {
@@ -864,10 +1223,7 @@ agent_main (int argc, char **argv)
             handle (line);
         }
       else if (pf[0].revents & POLLHUP)
-        {
-          struct timespec ts = { 0, 20 * 1000 * 1000 };
-          nanosleep (&ts, NULL);
-        }
+        ctl_quiet_until = now + 20;
       /* buffered requests that arrived with the last read */
       while (rpos < rlen)
         {

@@ -111,6 +111,7 @@ read_plan (struct init_ctx *ctx, joey_error_t *err)
 }
 
 int agent_main (int argc, char **argv); /* agent.c: PID 1 of a --vm guest */
+int vmrelay_main (int argc, char **argv); /* vmrelay.c: a --vm terminal's host relay */
 
 int
 main (int argc, char **argv)
@@ -118,6 +119,8 @@ main (int argc, char **argv)
   /* Started by the kernel as a microVM's /init: be the guest agent. */
   if (getpid () == 1)
     return agent_main (argc, argv);
+  if (argc > 1 && strcmp (argv[1], "vm-relay") == 0)
+    return vmrelay_main (argc, argv);
   joey_error_t err = { 0 };
   struct init_ctx ctx = {
     .sync_fd = -1, .stage = 1, .rootfs_fd = -1, .host_dev_null = -1, .fifo_fd = -1, .console_sock = -1,

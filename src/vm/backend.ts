@@ -19,12 +19,42 @@
  *    output frame.
  * The status between create and start is kept like the host path's: an
  * exec.fifo in the state dir until `start` (lifecycle/status.ts).
+ *
+ * Terminals (process.terminal, `exec -t`): the guest init makes the pty in
+ * the container's devpts and hands the master to the agent over a console
+ * socket inside the guest, as it hands it to --console-socket on the host.
+ *  - `run -t`, `exec -t` in the foreground: the master is relayed as O/I
+ *    frames on the control channel; our terminal goes raw and SIGWINCH sends
+ *    `W <rows> <cols>` (src/process/tty-relay.ts's part).
+ *  - `create`/`run -d` with --console-socket: a `con` port is added and the
+ *    host relay (`joey-init vm-relay`, native/init/vmrelay.c) makes a host
+ *    pty, sends its master to the console socket and copies between that pty
+ *    and the port. It is the one resident host process besides QEMU (as
+ *    Kata 1.x's kata-shim): QEMU could copy the bytes, but only a process
+ *    whose controlling terminal is the host pty learns of the client's
+ *    resizes. Its pid is in state.json (`vm.console`); it exits with QEMU.
+ *    `exec --tty --console-socket` would need a port per process: refused.
+ *
+ * Hooks (runtime.md#lifecycle, config.md#posix-platform-hooks), Kata's split:
+ *  - prestart, createRuntime and createContainer run on the host, with the
+ *    state JSON on stdin (pid: QEMU's), when the guest init reaches its
+ *    sync-hooks barrier (the agent sends HOOKS during CREATE). Their paths
+ *    are host paths, which the guest cannot see; createContainer therefore
+ *    runs in the host's namespaces, not the container's (as in Kata).
+ *  - startContainer runs in the guest, by the init, in the container's
+ *    namespaces after `start`: its path is resolved in the container's rootfs,
+ *    exactly as in namespace mode.
+ *  - poststart after START, poststop after delete, on the host; failures are
+ *    warnings (runtime.md).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
+import type * as tty from 'node:tty';
 import { addon } from '../native/addon.js';
 import { forwardSignals } from '../process/signals.js';
-import { RuntimeError, StateError, UnsupportedError } from '../errors.js';
+import { RuntimeError, StateError, UnsupportedError, UsageError } from '../errors.js';
+import { ociState, runHooks } from '../lifecycle/hooks.js';
 import { openBundle } from '../spec/open.js';
 import type { Process, Spec } from '../spec/types.js';
 import { compile, compileExec } from '../plan/compile.js';
@@ -39,13 +69,15 @@ import { statusOf } from '../lifecycle/state.js';
 import type { Globals } from '../lifecycle/context.js';
 import type { CreateOptions, Created } from '../lifecycle/create.js';
 import { writePidFile } from '../lifecycle/create.js';
-import { requireKernel, requireQemu } from './assets.js';
+import { INIT_BINARY, requireKernel, requireQemu } from './assets.js';
 import { chooseAccel, type AccelChoice } from './accel.js';
 import { bootLog, spawnQemu, vmSize } from './qemu.js';
-import { Ctl, VmChannelError } from './protocol.js';
+import { Ctl, VmChannelError, agentError } from './protocol.js';
 
 export const GUEST_ROOTFS = '/run/rootfs';
 export const GUEST_STATE = '/run/joey';
+/** where the agent receives the guest pty's master (native/init/agent.c) */
+export const GUEST_CONSOLE = '/run/joey/console.sock';
 /** every controller the guest kernel has (Debian's kernels build them all in) */
 const GUEST_CONTROLLERS = ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma', 'misc'];
 
@@ -58,6 +90,10 @@ export interface VmState {
   cpus: number;
   /** relay mode: the `joey run` process holding the control channel */
   relayPid?: number;
+  /** process.terminal */
+  tty?: boolean;
+  /** --console-socket: the host relay (vmrelay.c) holding the host pty */
+  console?: { pid: number; startTime: number };
 }
 
 /** --vm, `run.oci.handler: vm` (crun's spelling) or `io.github.joey.vm: "true"` */
@@ -82,9 +118,14 @@ function guestHost(): HostInfo {
   };
 }
 
-function checkSupported(spec: Spec, o: CreateOptions): void {
-  if (spec.process?.terminal) throw new UnsupportedError('process.terminal: not supported with --vm yet (docs/vm.md §6.10)');
-  if (o.consoleSocket) throw new UnsupportedError('--console-socket: not supported with --vm yet (docs/vm.md §6.10)');
+function checkSupported(spec: Spec, o: CreateOptions, mode: 'ports' | 'relay'): void {
+  const terminal = !!spec.process?.terminal;
+  // Someone must own the pty master, as in lifecycle/create.ts.
+  if (terminal && mode === 'ports' && !o.consoleSocket) {
+    throw new UsageError('process.terminal: a terminal needs --console-socket to receive the pty master when the runtime detaches (config.md#process)');
+  }
+  if (o.consoleSocket && !terminal) throw new UsageError('--console-socket: process.terminal is false, there is no pty to send (config.md#process)');
+  if (o.consoleSocket && mode === 'relay') throw new UnsupportedError('--console-socket: with --vm only for a detached container (create, run --detach)');
   if (o.preserveFds) throw new UnsupportedError('--preserve-fds: not supported with --vm');
   if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
     throw new UnsupportedError('linux.namespaces: a user namespace is not supported with --vm yet');
@@ -139,22 +180,88 @@ interface Booted {
   ctl: Ctl;
 }
 
+/**
+ * The spec the guest plan is compiled from: createContainer hooks are host
+ * binaries, so they run on the host with createRuntime (at the same barrier)
+ * and the init in the guest does not try to exec them.
+ */
+export function guestSpec(spec: Spec): Spec {
+  const h = spec.hooks;
+  if (!h?.createContainer?.length) return spec;
+  return { ...spec, hooks: { ...h, createRuntime: [...(h.createRuntime ?? []), ...h.createContainer], createContainer: undefined } };
+}
+
+/** The host's part of the init's sync-hooks barrier; returns the state JSON for startContainer. */
+function hostHooks(spec: Spec, state: StoredState): string {
+  const st = ociState(state, 'creating');
+  runHooks('prestart', spec.hooks?.prestart, st);
+  runHooks('createRuntime', spec.hooks?.createRuntime, st);
+  runHooks('createContainer', spec.hooks?.createContainer, st);
+  return JSON.stringify({ ...st, status: 'created' });
+}
+
+/** CREATE, answering the agent's HOOKS request on the way. */
+async function createInGuest(ctl: Ctl, line: string, spec: Spec, state: StoredState, describe: (i: number) => string): Promise<number> {
+  ctl.send(line);
+  let hookError: Error | undefined;
+  for (;;) {
+    const r = await ctl.next(60_000, 'CREATE');
+    if (r.verb === 'HOOKS') {
+      try {
+        ctl.send('HOOKS', Buffer.from(hostHooks(spec, state)));
+      } catch (err) {
+        hookError = err as Error;
+        ctl.send('HOOKFAIL');
+      }
+      continue;
+    }
+    if (hookError) throw hookError;
+    if (r.verb === 'ERROR') throw agentError(r, describe);
+    if (r.verb !== 'CREATED') throw new VmChannelError(`the VM answered \`${r.verb}\` to \`CREATE\``);
+    return Number(r.args[0]);
+  }
+}
+
+/** `joey-init vm-relay`: the host pty for --console-socket (vmrelay.c); returns its pid. */
+function startConsoleRelay(dir: string, consoleSocket: string, size: { height: number; width: number } | undefined): { pid: number; startTime: number } {
+  const r = spawnSync(INIT_BINARY, ['vm-relay', resolve(consoleSocket), join(dir, 'con.sock'), String(size?.height ?? 0), String(size?.width ?? 0)], {
+    argv0: 'joey:[vm-relay]',
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 10_000,
+  });
+  const pid = Number(r.stdout.trim());
+  if (r.status !== 0 || !Number.isSafeInteger(pid) || pid <= 0) {
+    throw new RuntimeError(`--console-socket: ${(r.stderr || r.error?.message || `vm-relay exit status ${r.status}`).trim()}`, { code: 'EVMCONSOLE' });
+  }
+  return { pid, startTime: procStat(pid)?.startTime ?? 0 };
+}
+
 /** create: boot the VM, send the plan, CREATE; the container waits at the start barrier. */
 async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' | 'relay'): Promise<Booted> {
   const id = validateId(idArg);
   const { bundle, config: spec, rootfs } = await openBundle(resolve(o.bundle ?? '.'));
-  checkSupported(spec, o);
+  checkSupported(spec, o, mode);
+  const terminal = !!spec.process?.terminal;
   const qemu = requireQemu();
   const assets = requireKernel();
   const accel = chooseAccel(g.vmAccel);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  const plan = compile(spec, { id, bundle, rootfs: GUEST_ROOTFS, stateDir: GUEST_STATE, host: guestHost(), seccomp });
+  const plan = compile(guestSpec(spec), {
+    id,
+    bundle,
+    rootfs: GUEST_ROOTFS,
+    stateDir: GUEST_STATE,
+    host: guestHost(),
+    seccomp,
+    consoleSocket: terminal ? GUEST_CONSOLE : undefined,
+  });
   const cgroupText = guestCgroupWrites(spec.linux?.resources as LinuxResources | undefined);
   const size = vmSize(spec);
 
   const dir = makeStateDir(g.root, id);
   const lock = lockDir(dir);
-  const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: size.memMiB, cpus: size.cpus };
+  const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: size.memMiB, cpus: size.cpus, tty: terminal || undefined };
   if (mode === 'relay') vm.relayPid = process.pid;
   const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
   let ctl: Ctl | undefined;
@@ -162,7 +269,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
     writeState(dir, state);
     fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${size.memMiB} MiB, ${size.cpus} vCPU`);
-    const q = spawnQemu({ qemu, assets, accel, dir, rootfs, readonly: !!spec.root?.readonly, size, ports: mode === 'ports' });
+    const q = spawnQemu({ qemu, assets, accel, dir, rootfs, readonly: !!spec.root?.readonly, size, ports: mode === 'ports', console: terminal && mode === 'ports' });
     state.pid = q.pid;
     state.startTime = procStat(q.pid)?.startTime ?? 0;
     writeState(dir, state);
@@ -196,8 +303,11 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
     const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
     if (cgroupText) await ctl.request('CGROUP', ['OK'], 30_000, Buffer.from(cgroupText));
     await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
-    const r = await ctl.request(`CREATE ${mode}`, ['CREATED'], 60_000, undefined, describe);
-    vm.guestPid = Number(r.args[0]);
+    vm.guestPid = await createInGuest(ctl, `CREATE ${mode}${terminal ? ' tty' : ''}`, spec, state, describe);
+    if (terminal && o.consoleSocket) {
+      vm.console = startConsoleRelay(dir, o.consoleSocket, spec.process?.consoleSize);
+      writeState(dir, state);
+    }
     addon().mkfifoat(-100, join(dir, 'exec.fifo'), 0o600);
     state.phase = 'created';
     writeState(dir, state);
@@ -206,6 +316,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
   } catch (err) {
     ctl?.close();
     killQemu(state.pid, state.startTime);
+    if (vm.console) killQemu(vm.console.pid, vm.console.startTime);
     removeStateDir(dir);
     throw err;
   } finally {
@@ -249,6 +360,25 @@ export async function vmStart(g: Globals, id: string): Promise<void> {
   } finally {
     fs.closeSync(lock);
   }
+  poststart(g, dir, readState(g.root, id));
+}
+
+function poststart(g: Globals, dir: string, s: StoredState, spec?: Spec): void {
+  const hooks = (spec ?? savedSpec(dir))?.hooks?.poststart;
+  if (!hooks?.length) return;
+  try {
+    runHooks('poststart', hooks, ociState(s, 'running'));
+  } catch (err) {
+    g.warn((err as Error).message);
+  }
+}
+
+function savedSpec(dir: string): Spec | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function vmKill(g: Globals, s: StoredState, sig: number, all = false): Promise<void> {
@@ -287,6 +417,8 @@ export async function vmDelete(g: Globals, id: string, force: boolean): Promise<
     if ((status === 'running' || status === 'paused') && !force) {
       throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
+    const spec = savedSpec(dir);
+    const relay = vmOf(s).console;
     if (isAlive(s)) {
       if (vmOf(s).mode === 'ports') {
         try {
@@ -301,7 +433,16 @@ export async function vmDelete(g: Globals, id: string, force: boolean): Promise<
       }
       killQemu(s.pid, s.startTime);
     }
+    // it exits when QEMU closes the port; this is for one that hangs in a write
+    if (relay) killQemu(relay.pid, relay.startTime);
     removeStateDir(dir);
+    if (spec?.hooks?.poststop?.length) {
+      try {
+        runHooks('poststop', spec.hooks.poststop, ociState(s, 'stopped'));
+      } catch (err) {
+        g.warn((err as Error).message);
+      }
+    }
   } finally {
     fs.closeSync(lock);
   }
@@ -334,13 +475,16 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
     return 0;
   }
   const b = await boot(g, id, o, 'relay');
-  const { ctl, dir, state } = b;
+  const { ctl, dir, state, spec } = b;
   ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
+  // first: on SIGWINCH the new size (W) goes out before the forwarded signal
+  const stopTerminal = spec.process?.terminal ? hostTerminal(ctl, spec.process.consoleSize) : () => {};
   const stopSignals = forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`));
   let stopStdin = () => {};
   try {
     await ctl.request('START', ['STARTED'], 30_000);
     fs.rmSync(join(dir, 'exec.fifo'), { force: true });
+    poststart(g, dir, state, spec);
     stopStdin = relayStdin(ctl);
     ctl.send('WAIT');
     let r;
@@ -361,6 +505,7 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
     return code;
   } finally {
     stopStdin();
+    stopTerminal();
     stopSignals();
     ctl.close();
     waitGone(state.pid, state.startTime, 2000);
@@ -368,7 +513,54 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
   }
 }
 
-/** exec: an exec plan (compileExec: join the container's namespaces) run by the agent, stdio relayed. */
+/**
+ * `run -t` / `exec -t` in the foreground: our terminal goes raw (the guest
+ * pty does the line discipline) and its size follows us as `W` frames, as
+ * src/process/tty-relay.ts does for a local pty. Returns the restorer.
+ */
+function hostTerminal(ctl: Ctl, consoleSize: { height: number; width: number } | undefined): () => void {
+  const input = process.stdin as tty.ReadStream;
+  const size = () => {
+    for (const s of [process.stdout, process.stderr]) {
+      const t = s as tty.WriteStream;
+      if (t.isTTY && typeof t.getWindowSize === 'function') {
+        const [cols, rows] = t.getWindowSize();
+        if (rows > 0 && cols > 0) return { rows, cols };
+      }
+    }
+    return undefined;
+  };
+  const resize = () => {
+    const z = size();
+    try {
+      if (z) ctl.send(`W ${z.rows} ${z.cols}`);
+    } catch {
+      /* the VM is gone */
+    }
+  };
+  // process.consoleSize wins until the first SIGWINCH (as tty-relay.ts)
+  if (!consoleSize) resize();
+  process.on('SIGWINCH', resize);
+  const raw = input.isTTY === true;
+  if (raw) input.setRawMode(true);
+  return () => {
+    process.off('SIGWINCH', resize);
+    if (raw) {
+      try {
+        input.setRawMode(false);
+      } catch {
+        /* the terminal is gone */
+      }
+    }
+  };
+}
+
+/**
+ * exec: an exec plan (compileExec: join the container's namespaces) run by
+ * the agent. Foreground: stdio (or, with --tty, the guest pty) relayed on the
+ * control channel, our exit status is the process's. --detach: its output
+ * goes where the container's does (the out/err ports), stdin is /dev/null.
+ */
 export async function vmExec(
   g: Globals,
   s: StoredState,
@@ -376,23 +568,37 @@ export async function vmExec(
   proc: Process,
   o: { detach?: boolean; consoleSocket?: string; preserveFds?: number; pidFile?: string },
 ): Promise<number> {
-  if (o.detach) throw new UnsupportedError('exec --detach: not supported with --vm yet');
-  if (proc.terminal || o.consoleSocket) throw new UnsupportedError('exec --tty: not supported with --vm yet (docs/vm.md §6.10)');
+  if (o.consoleSocket) throw new UnsupportedError('exec --console-socket: not supported with --vm (use exec --tty in the foreground)');
+  if (proc.terminal && o.detach) throw new UsageError('exec: cannot allocate a terminal for a detached process without --console-socket (config.md#process)');
   if (o.preserveFds) throw new UnsupportedError('exec --preserve-fds: not supported with --vm');
   const vm = vmOf(s);
   if (vm.mode === 'relay') throw new StateError('exec: this microVM\'s channel is held by the `joey run` that started it; exec needs a detached container');
   const status = statusOf(g.root, s);
   if (status !== 'running') throw new StateError(`cannot exec in a ${status} container`);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  const plan = compileExec(spec, proc, { id: s.id, bundle: s.bundle, rootfs: GUEST_ROOTFS, initPid: vm.guestPid, seccomp, lsms: [] });
+  const plan = compileExec(spec, proc, {
+    id: s.id,
+    bundle: s.bundle,
+    rootfs: GUEST_ROOTFS,
+    initPid: vm.guestPid,
+    seccomp,
+    lsms: [],
+    consoleSocket: proc.terminal ? GUEST_CONSOLE : undefined,
+  });
   const ops = initOps(plan);
   const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
   const ctl = await connect(stateDir(g.root, s.id), 'exec');
   try {
     await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
-    const r = await ctl.request('EXEC', ['EXECED'], 60_000, undefined, describe);
+    const r = await ctl.request(`EXEC${o.detach ? ' detach' : proc.terminal ? ' tty' : ''}`, ['EXECED'], 60_000, undefined, describe);
     if (o.pidFile) writePidFile(o.pidFile, Number(r.args[0]));
-    return await relayToExit(ctl, false);
+    if (o.detach) return 0;
+    const stopTerminal = proc.terminal ? hostTerminal(ctl, proc.consoleSize) : () => {};
+    try {
+      return await relayToExit(ctl, false);
+    } finally {
+      stopTerminal();
+    }
   } finally {
     ctl.close();
   }
