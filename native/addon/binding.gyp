@@ -15,7 +15,8 @@
         "fds.c",
         "wait.c",
         "tty.c",
-        "bpf.c"
+        "bpf.c",
+        "spawn.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

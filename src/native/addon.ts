@@ -50,6 +50,12 @@ export interface Addon {
   recvmsg(fd: number, maxlen: number, timeoutMs: number): RecvResult;
   /** connect an AF_UNIX stream socket to `path` (console and seccomp listeners) */
   connectUnix(path: string): number;
+  /**
+   * clone(CLONE_VM|CLONE_VFORK) + execveat(execFd): the child gets fds[i] as
+   * fd i, default signal dispositions, an empty mask and environment. Returns
+   * its pid; the caller reaps it (waitAsync).
+   */
+  spawnInit(execFd: number, argv: string[], fds: number[]): number;
   /** poll(2) two fds for input or hang-up: bit 1 = a, bit 2 = b, 0 on timeout (-1: none) */
   pollEither(a: number, b: number, timeoutMs: number): number;
   /** flock(2) */

@@ -6,11 +6,10 @@
  * a container that reaches /proc/<init>/exe finds a copy it cannot write, not
  * our binary on disk
  *
- * Node stays single-purpose here: it spawns (libuv forks and execs at once;
- * no JS runs in the child), feeds the plan, answers requests, and returns when
+ * Node stays single-purpose here: it spawns (a vfork-style clone that execs
+ * at once; no JS runs in the child), feeds the plan, answers requests, and returns when
  * the init says READY. The init is the one that changes namespaces.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../paths.js';
@@ -92,27 +91,28 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     memfd = a.sealedCopy(INIT_PATH, 'joey-init');
     [parentFd, childFd] = a.socketpair();
     const syncIndex = 3 + preserve;
-    const stdio: (number | 'inherit')[] = ['inherit', 'inherit', 'inherit'];
-    for (let i = 0; i < preserve; i++) stdio.push(3 + i);
-    stdio.push(childFd);
-    // /proc/<our pid>/fd/N, not /proc/self: the child's fd table is being
-    // rearranged (dup2 of stdio) before it execs.
-    const child = spawn(`/proc/${process.pid}/fd/${memfd}`, [String(syncIndex), String(preserve)], {
-      argv0: 'joey:[1:CHILD]',
-      env: {},
-      stdio,
-    });
-    child.on('error', () => {});
-    // Kept referenced: the event loop must live until libuv has reaped stage 1.
-    killStage1 = () => child.kill('SIGKILL');
-    stage1Reaped = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+    // The child's fd table: stdio and the preserved fds as they are, then
+    // the sync socket. addon.spawnInit is a vfork-style clone + execveat of
+    // the memfd (native/addon/spawn.c says why not child_process).
+    const fds = Array.from({ length: syncIndex }, (_, i) => i);
+    fds.push(childFd);
+    const pid = a.spawnInit(memfd, ['joey:[1:CHILD]', String(syncIndex), String(preserve)], fds);
+    killStage1 = () => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone (a zombie until reaped: its pid cannot be reused) */
+      }
+    };
+    // Nobody else reaps it (libuv only reaps its own children): waitid on
+    // the pool; the pending wait also keeps the event loop alive until then.
+    stage1Reaped = a.waitAsync(pid).then(() => {});
     a.close(childFd);
     childFd = -1;
     a.close(memfd);
     memfd = -1;
-    if (!child.pid) throw new RuntimeError(`spawn init \`${INIT_PATH}\`: failed`);
     if (TIMINGS) tJoin0 = process.hrtime.bigint();
-    opts.beforePlan?.(child.pid);
+    opts.beforePlan?.(pid);
     if (TIMINGS) tJoin1 = process.hrtime.bigint();
 
     const flags = opts.trace ? PLAN_FLAGS.TRACE : 0;
