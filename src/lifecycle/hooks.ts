@@ -9,7 +9,6 @@
  * A failing prestart/createRuntime aborts create (and create cleans up);
  * poststart and poststop failures are warnings (runtime.md).
  */
-import { spawnSync } from 'node:child_process';
 import { HookError } from '../errors.js';
 import type { Hook } from '../spec/types.js';
 import type { StoredState } from './store.js';
@@ -38,6 +37,9 @@ export function runHook(kind: string, index: number, hook: Hook, state: OciState
     const eq = kv.indexOf('=');
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  // Loaded here, not at the top: most containers have no hooks, and
+  // child_process brings net, dgram and streams with it (~10 % of a `create`).
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync(hook.path, args.slice(1), {
     argv0: args[0],
     env,

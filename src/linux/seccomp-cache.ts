@@ -6,9 +6,11 @@
  * every container: docker's and podman's defaults, `joey spec`'s. The filter
  * is a pure function of the profile, the architecture and the kernel (which
  * flags it supports), so it is cached under --root, which only root can
- * write (0700), keyed by a hash of all three.
+ * write (0700). The file name is a cheap hash of all three and the file holds
+ * them in full, compared on every read: a hash collision is a cache miss, never
+ * the wrong filter. (node:crypto's sha256 would cost more to load, ~15
+ * internal modules, than the rest of a cache hit.)
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +18,30 @@ import type { CompiledSeccomp, LinuxSeccompLike } from './seccomp.js';
 
 const VERSION = 1;
 
+/** Two FNV-1a 32-bit hashes with different offsets, as 16 hex digits: a file name, not a proof. */
+export function cacheName(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x050c5d1f;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 13);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+interface CacheFile extends Omit<CompiledSeccomp, 'bpf'> {
+  key: string;
+  bpf: string;
+}
+
 export async function compileSeccompCached(seccomp: LinuxSeccompLike, root: string): Promise<CompiledSeccomp> {
-  const key = createHash('sha256').update(JSON.stringify([VERSION, arch(), release(), seccomp])).digest('hex');
+  const key = JSON.stringify([VERSION, arch(), release(), seccomp]);
   const dir = join(root, '.seccomp-cache');
-  const file = join(dir, `${key}.json`);
+  const file = join(dir, `${cacheName(key)}.json`);
   try {
-    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Omit<CompiledSeccomp, 'bpf'> & { bpf: string };
-    return { ...c, bpf: Buffer.from(c.bpf, 'base64') };
+    const { key: stored, bpf, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
+    if (stored === key) return { ...rest, bpf: Buffer.from(bpf, 'base64') };
   } catch {
     /* not cached yet */
   }
@@ -31,7 +50,8 @@ export async function compileSeccompCached(seccomp: LinuxSeccompLike, root: stri
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ ...compiled, bpf: compiled.bpf.toString('base64') }), { mode: 0o600 });
+    const entry: CacheFile = { ...compiled, key, bpf: compiled.bpf.toString('base64') };
+    fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
     fs.renameSync(tmp, file);
   } catch {
     /* a cache we cannot write is only slower */

@@ -22,4 +22,21 @@ describe('compileSeccompCached', () => {
     expect(fs.readdirSync(join(root, '.seccomp-cache'))).toHaveLength(2);
     fs.rmSync(root, { recursive: true, force: true });
   });
+  it('treats a file under the right name holding another profile as a miss (a hash collision is never the wrong filter)', async () => {
+    const root = fs.mkdtempSync(join(tmpdir(), 'joey-sc-'));
+    const profile = defaultSeccompProfile();
+    const allowAll = { defaultAction: 'SCMP_ACT_ALLOW' } as const;
+    await compileSeccompCached(allowAll, root);
+    const [name] = fs.readdirSync(join(root, '.seccomp-cache'));
+    // Plant allow-all's filter under the default profile's file name.
+    const planted = await compileSeccompCached(allowAll, root);
+    await compileSeccompCached(profile, root);
+    const dir = join(root, '.seccomp-cache');
+    const profileFile = fs.readdirSync(dir).find((f) => f !== name)!;
+    fs.copyFileSync(join(dir, name!), join(dir, profileFile));
+    const got = await compileSeccompCached(profile, root);
+    expect(got.bpf.equals(planted.bpf)).toBe(false);
+    expect(got.bpf.equals(compileSeccomp(profile).bpf)).toBe(true);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 });
