@@ -1,14 +1,24 @@
 #!/usr/bin/env node
-// npm run bench — joey beside runc (and crun where it can run) on the same
-// bundle, in the same run: interleaved rounds, rotated order, a 50 ms idle
-// gap before every timed command, medians and paired per-round ratios
+// npm run bench — joey beside runc and crun, and beside `node empty.js` and a
+// C floor, on the same busybox-like bundle (the static probe), in the same
+// run: interleaved rounds, order rotated every round, a 50 ms idle gap before
+// every timed command, medians and paired per-round ratios
 // (../shared/docs/performance.md §10). Every command is timed by bench/timer
-// (a static C fork/exec/wait4), never from Node.
+// (a static C fork/exec/wait4 and child subreaper), never from Node.
 //
-//   BENCH_ROUNDS=15 BENCH_SCALE=20 npm run bench
+//   BENCH_ROUNDS=30 BENCH_SCALE=100 BENCH_REPS=12 npm run bench
+//   BENCH_ROUNDS=5 BENCH_SCALE=10 npm run bench      # a quick look
+//
+// Every timed command must exit 0 (and a container must say "running" before
+// it is exec'd into, killed or force-deleted): a failure marks that cell
+// INVALID, loudly, and the bench exits 1 at the end. Needs root, gcc (static
+// libc), runc; crun is optional (apt-get install crun). On a hybrid-cgroup
+// host every command of every runtime runs in one private mount namespace
+// where cgroup2's cgroup.controllers is masked, so crun accepts the host
+// (performance.md §12); on a pure cgroup-v2 host no namespace is needed.
 //
 // Writes bench/results/latest.{md,json,svg}.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,11 +26,15 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TOP = join(HERE, '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const SCALE = Number(process.env.BENCH_SCALE ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
+const SCALE = Number(process.env.BENCH_SCALE ?? 100);
+const REPS = Number(process.env.BENCH_REPS ?? 12);
 const GAP_MS = 50;
 const TIMER = join(TOP, 'native', 'build', 'bench-timer');
+const FLOOR = join(TOP, 'native', 'build', 'bench-floor');
 const NODE = process.execPath;
+const t0 = Date.now();
+const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();
 
 if (process.getuid() !== 0) {
   console.error('bench: run as root (containers need namespaces and cgroups)');
@@ -28,187 +42,622 @@ if (process.getuid() !== 0) {
 }
 fs.mkdirSync(dirname(TIMER), { recursive: true });
 execFileSync('gcc', ['-O2', '-static', '-o', TIMER, join(HERE, 'timer.c')]);
+execFileSync('gcc', ['-O2', '-static', '-o', FLOOR, join(HERE, 'floor.c')], { stdio: ['ignore', 'ignore', 'ignore'] });
 
-const which = (p) => (fs.existsSync(p) ? p : null);
-const runtimes = { joey: join(TOP, 'bin', 'joey'), runc: which('/usr/sbin/runc') ?? which('/usr/bin/runc') };
-const unavailable = {};
-if (!runtimes.runc) {
-  delete runtimes.runc;
-  unavailable.runc = 'not installed (apt-get install runc)';
+// Be a child subreaper, as a containerd shim is: detached containers outlive
+// the timer and are reparented here, and we reap them when they die.
+const { addon } = await import(join(TOP, 'dist', 'native', 'addon.js'));
+addon().setChildSubreaper();
+function reapZombies() {
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (f[0] === 'Z' && Number(f[1]) === process.pid) {
+      try {
+        addon().waitNoHang(Number(p));
+      } catch {
+        /* libuv got it first */
+      }
+    }
+  }
 }
-// crun refuses hybrid cgroups on this kind of host unless run inside a
-// private mount namespace with cgroup.controllers masked (performance.md §12);
-// that recipe needs nsenter around every command, which would also time
-// nsenter for crun alone. It is reported as unavailable rather than measured unfairly.
-unavailable.crun = fs.existsSync('/usr/bin/crun') ? 'refuses hybrid cgroups on this host (performance.md §12)' : 'not installed';
-
-// One bundle for everyone: the static probe, `probe exit 0` as `true`.
-const bundle = fs.mkdtempSync(join(tmpdir(), 'joey-bench-'));
-fs.mkdirSync(join(bundle, 'rootfs', 'bin'), { recursive: true });
-for (const d of ['proc', 'dev', 'sys', 'tmp']) fs.mkdirSync(join(bundle, 'rootfs', d));
-fs.copyFileSync(join(TOP, 'native', 'build', 'probe'), join(bundle, 'rootfs', 'bin', 'probe'));
-fs.chmodSync(join(bundle, 'rootfs', 'bin', 'probe'), 0o755);
-const { defaultSpec } = await import(join(TOP, 'dist', 'spec', 'defaults.js'));
-const writeConfig = (dir, args) => {
-  const spec = defaultSpec({ args });
-  spec.process.terminal = false;
-  spec.root.readonly = true;
-  fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const alive = (pid) => {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 };
-writeConfig(bundle, ['/bin/probe', 'exit', '0']);
-const sleeper = fs.mkdtempSync(join(tmpdir(), 'joey-bench-sleep-'));
-fs.symlinkSync(join(bundle, 'rootfs'), join(sleeper, 'rootfs'));
-writeConfig(sleeper, ['/bin/probe', 'sleep', '1000']);
-const empty = join(bundle, 'empty.js');
+function waitGone(pid, ms = 5000) {
+  for (let i = 0; i < ms / 5; i++) {
+    reapZombies();
+    if (!alive(pid)) return true;
+    sleepSync(5);
+  }
+  return false;
+}
+
+const which = (...ps) => ps.find((p) => fs.existsSync(p)) ?? null;
+const runtimes = { joey: join(TOP, 'bin', 'joey') };
+const unavailable = {};
+const version = {};
+const runcPath = which('/usr/sbin/runc', '/usr/bin/runc');
+if (runcPath) runtimes.runc = runcPath;
+else unavailable.runc = 'not installed (apt-get install runc)';
+const crunPath = which('/usr/bin/crun', '/usr/local/bin/crun');
+if (!crunPath) unavailable.crun = 'not installed (apt-get install crun)';
+for (const [n, p] of Object.entries({ runc: runcPath, crun: crunPath })) {
+  if (p) version[n] = spawnSync(p, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+}
+version.node = process.version;
+version.joey = spawnSync('git', ['-C', TOP, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).stdout.trim();
+version.kernel = fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+
+// Two bundles, each with a real rootfs directory (runc refuses a symlinked
+// rootfs): the static probe as /bin/probe; `probe exit 0` stands for `true`.
+const work = fs.mkdtempSync(join(tmpdir(), 'joey-bench-'));
+const defaults = await import(join(TOP, 'dist', 'spec', 'defaults.js'));
+function makeBundle(name, args) {
+  const dir = join(work, name);
+  for (const d of ['bin', 'proc', 'dev', 'sys', 'tmp']) fs.mkdirSync(join(dir, 'rootfs', d), { recursive: true });
+  fs.copyFileSync(join(TOP, 'native', 'build', 'probe'), join(dir, 'rootfs', 'bin', 'probe'));
+  fs.chmodSync(join(dir, 'rootfs', 'bin', 'probe'), 0o755);
+  const spec = defaults.defaultSpec({ args });
+  spec.process.terminal = false;
+  // crun 1.8.1 rejects newer spec versions ("unknown version specified").
+  spec.ociVersion = '1.0.2';
+  spec.root = { path: join(dir, 'rootfs'), readonly: true };
+  fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+  return dir;
+}
+const bundle = makeBundle('true', ['/bin/probe', 'exit', '0']);
+const sleeper = makeBundle('sleep', ['/bin/probe', 'sleep', '1000']);
+const empty = join(work, 'empty.js');
 fs.writeFileSync(empty, '');
 
-const roots = Object.fromEntries(Object.keys(runtimes).map((rt) => [rt, fs.mkdtempSync(join('/run', `bench-${rt}-`))]));
+// The mount namespace (performance.md §12). crun 1.8.1 refuses a hybrid host
+// whose cgroup2 mount has controllers. §12 gives two views that crun accepts:
+// `hybrid` (an empty file bind-mounted over unified/cgroup.controllers) and
+// `legacy` (unified unmounted: pure v1). joey refuses the first one: it opens
+// cgroupfs files without crossing mounts, so the bind-mounted file fails with
+// EXDEV. The default is therefore `legacy`, entered by every runtime alike (the
+// container then joins the v1 hierarchies only: one warm cgroup move fewer
+// than on the host, for all three). BENCH_MNTNS=hybrid|legacy|host chooses.
+let holder = null;
+let nsMode = 'host';
+const ctrl = '/sys/fs/cgroup/unified/cgroup.controllers';
+const pureV2 = fs.statfsSync('/sys/fs/cgroup').type === 0x63677270;
+const wantNs = process.env.BENCH_MNTNS ?? 'legacy';
+if (pureV2) nsMode = 'host (pure cgroup v2: no namespace needed)';
+else if (wantNs !== 'host' && crunPath && fs.existsSync(ctrl) && fs.readFileSync(ctrl, 'utf8').trim() !== '') {
+  const blank = join(work, 'empty-controllers');
+  fs.writeFileSync(blank, '');
+  const log = join(work, 'holder.log');
+  const out = fs.openSync(log, 'w');
+  const setup = wantNs === 'hybrid' ? `mount --bind ${blank} ${ctrl}` : 'umount /sys/fs/cgroup/unified';
+  holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${setup} && echo ok && exec sleep 1000000`], { stdio: ['ignore', out, out] });
+  for (let i = 0; i < 400 && !fs.readFileSync(log, 'utf8').includes('ok'); i++) sleepSync(5);
+  if (!fs.readFileSync(log, 'utf8').includes('ok')) {
+    unavailable.crun = `could not make the mount-namespace holder: ${fs.readFileSync(log, 'utf8').trim()}`;
+    holder.kill('SIGKILL');
+    holder = null;
+  } else
+    nsMode =
+      wantNs === 'hybrid'
+        ? `private mount namespace (holder pid ${holder.pid}), \`${ctrl}\` masked by an empty file (performance.md §12 "hybrid"); every timed command of every runtime enters it (timer --mntns)`
+        : `private mount namespace (holder pid ${holder.pid}) with \`/sys/fs/cgroup/unified\` unmounted (performance.md §12 "legacy": joey refuses the "hybrid" bind mount over cgroup.controllers with EXDEV); every timed command of every runtime enters it (timer --mntns)`;
+}
+// Whatever happens, the holder dies with us.
+process.on('exit', () => holder?.kill('SIGKILL'));
+const nsArgs = holder ? ['--mntns', `/proc/${holder.pid}/ns/mnt`] : [];
+
+const roots = {};
+const rootFor = (name) => (roots[name] ??= fs.mkdtempSync(join('/run', `bench-${name}-`)));
 let seq = 0;
 const newId = (rt) => `b-${rt}-${process.pid}-${++seq}`;
-const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const devnull = fs.openSync('/dev/null', 'r+');
 
-function timed(argv) {
-  sleepSync(GAP_MS);
-  const out = spawnSync(TIMER, argv, { encoding: 'utf8', stdio: [devnull, 'pipe', devnull] }).stdout;
-  return JSON.parse(out.trim().split('\n').pop());
+class BenchError extends Error {}
+
+/** Runs steps through the timer; returns one result per step ({wall, cpu, maxrss_kb, status, pid}) and captured stdout. */
+function timer(steps, { gap = GAP_MS, capture = false, par = 0, env } = {}) {
+  const argv = [...nsArgs];
+  if (par) argv.push('--par', String(par));
+  else if (gap) argv.push('--gap', String(gap));
+  if (capture) argv.push('--capture');
+  steps.forEach((s, i) => argv.push(...(i ? ['---'] : []), ...s));
+  const r = spawnSync(TIMER, argv, { encoding: 'utf8', stdio: [devnull, 'pipe', 'pipe'], env: env ?? process.env, maxBuffer: 256 << 20 });
+  reapZombies();
+  if (r.status !== 0) throw new BenchError(`timer failed (${r.status}): ${r.stderr.trim()}`);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return { results: lines, out: r.stderr };
 }
-function rt(name, ...args) {
-  return [runtimes[name], '--root', roots[name], ...args];
+const rtArgv = (name, ...args) => (name === 'node' ? [NODE, ...args] : [runtimes[name], '--root', rootFor(name), ...args]);
+const runD = (name, bundleDir, id) => (name === 'joey' ? rtArgv(name, 'run', '-d', '--bundle', bundleDir, id) : rtArgv(name, 'run', '-d', '--bundle', bundleDir, id));
+function mustPass(res, what) {
+  if (res.status !== 0) throw new BenchError(`${what}: exited with status ${res.status}`);
+  return res;
 }
-function quiet(argv) {
-  spawnSync(argv[0], argv.slice(1), { stdio: [devnull, devnull, devnull] });
+/** One timed command; throws BenchError unless it exits 0. */
+function timedOne(argv, what, opts) {
+  return mustPass(timer([argv], opts).results[0], what);
+}
+/** An untimed command (still through the timer, in the namespace), which must exit 0; returns its stdout. */
+function untimed(argv, what, capture = false) {
+  // Never capture a command that leaves a container behind: the container
+  // would inherit the pipe and spawnSync would wait for its EOF forever.
+  const { results, out } = timer([argv], { gap: 0, capture });
+  mustPass(results[0], what);
+  return out;
+}
+function stateOf(name, id) {
+  const out = untimed(rtArgv(name, 'state', id), `${name} state ${id}`, true);
+  return JSON.parse(out);
+}
+function assertRunning(name, id) {
+  const st = stateOf(name, id);
+  if (st.status !== 'running' || !alive(st.pid)) throw new BenchError(`${name} container ${id} is not running (status ${st.status}, pid ${st.pid})`);
+  return st;
+}
+function cleanup(name, id) {
+  spawnSync(TIMER, [...nsArgs, ...rtArgv(name, 'delete', '--force', id)], { stdio: 'ignore' });
+  reapZombies();
 }
 
-const samples = {}; // scenario -> runtime -> [{wall,cpu,maxrss_kb}]
-const add = (scenario, name, s) => ((samples[scenario] ??= {})[name] ??= []).push(s);
-
-function round(order) {
-  add('node empty.js', 'node', timed([NODE, empty]));
-  for (const name of order) {
-    add('run (true)', name, timed(rt(name, 'run', '--bundle', bundle, newId(name))));
-    const id = newId(name);
-    add('create', name, timed(rt(name, 'create', '--bundle', bundle, id)));
-    add('state', name, timed(rt(name, 'state', id)));
-    add('start', name, timed(rt(name, 'start', id)));
-    sleepSync(20);
-    add('delete', name, timed(rt(name, 'delete', id)));
-    const s = newId(name);
-    quiet(rt(name, 'run', '-d', '--bundle', sleeper, s));
-    add('exec (true)', name, timed(rt(name, 'exec', s, '/bin/probe', 'exit', '0')));
-    add('kill KILL', name, timed(rt(name, 'kill', s, 'KILL')));
-    quiet(rt(name, 'delete', '--force', s));
-    const f = newId(name);
-    quiet(rt(name, 'run', '-d', '--bundle', sleeper, f));
-    add('delete --force (running)', name, timed(rt(name, 'delete', '--force', f)));
+// Samples: scenario -> runtime -> array indexed by round (undefined when missing).
+const samples = {};
+const invalid = {}; // scenario -> runtime -> message
+const add = (scenario, name, round, s) => (((samples[scenario] ??= {})[name] ??= [])[round] = s);
+function fail(scenario, name, err) {
+  ((invalid[scenario] ??= {})[name] ??= err.message);
+  process.stderr.write(`\nINVALID ${name} / ${scenario}: ${err.message}\n`);
+}
+function guarded(scenario, name, fn) {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof BenchError)) throw err;
+    fail(scenario, name, err);
   }
 }
 
+// crun: can it run here (in the namespace)?
+if (crunPath && !unavailable.crun) {
+  runtimes.crun = crunPath;
+  const r = timer([rtArgv('crun', 'run', '--bundle', bundle, newId('crun'))], { gap: 0 });
+  if (r.results[0].status !== 0) {
+    const why = spawnSync(crunPath, ['--root', rootFor('crun'), 'run', '--bundle', bundle, newId('crun')], { encoding: 'utf8' });
+    delete runtimes.crun;
+    unavailable.crun = `\`crun run\` exits ${r.results[0].status} here (${why.stderr.trim()}; the error is from the host namespace)`;
+  }
+}
 const names = Object.keys(runtimes);
+process.stderr.write(`bench: ${names.join(', ')}; ${ROUNDS} rounds; scale ${SCALE}; ${nsMode}\n`);
+
+const timingsFile = join(work, 'timings.jsonl');
+const joeyEnv = { ...process.env, JOEY_TIMINGS: timingsFile };
+function takeTimings() {
+  if (!fs.existsSync(timingsFile)) return [];
+  const lines = fs.readFileSync(timingsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  fs.rmSync(timingsFile);
+  return lines.map((t) => ({ spawnToReady: Number(BigInt(t.ready) - BigInt(t.spawn)) / 1e6, join: Number(BigInt(t.join1) - BigInt(t.join0)) / 1e6 }));
+}
+
+function roundFor(name, r) {
+  const env = name === 'joey' ? joeyEnv : process.env;
+  guarded('run (true)', name, () => {
+    if (name === 'joey') takeTimings();
+    add('run (true)', name, r, timedOne(rtArgv(name, 'run', '--bundle', bundle, newId(name)), `${name} run`, { env }));
+    if (name === 'joey') {
+      const [t] = takeTimings();
+      if (!t) throw new BenchError('joey run wrote no JOEY_TIMINGS line');
+      add('init: spawn → READY', 'joey', r, { wall: t.spawnToReady });
+      add('init: cgroup join (in it)', 'joey', r, { wall: t.join });
+      add('init: spawn → READY − join', 'joey', r, { wall: t.spawnToReady - t.join });
+    }
+  });
+  guarded('create', name, () => {
+    const id = newId(name);
+    const steps = [rtArgv(name, 'create', '--bundle', bundle, id), rtArgv(name, 'start', id), ['@wait'], rtArgv(name, 'delete', id)];
+    const { results } = timer(steps);
+    const [c, s, w, d] = results;
+    try {
+      mustPass(c, `${name} create`);
+      mustPass(s, `${name} start`);
+      if (w.pid <= 0 || w.status !== 0) throw new BenchError(`${name}: the container did not exit 0 after start (wait status ${w.status}, pid ${w.pid})`);
+      mustPass(d, `${name} delete`);
+    } catch (err) {
+      cleanup(name, id);
+      throw err;
+    }
+    add('create', name, r, c);
+    add('start', name, r, s);
+    add('wait (start returned → exited)', name, r, w);
+    add('delete', name, r, d);
+    add('create + start + wait + delete', name, r, { wall: c.wall + s.wall + w.wall + d.wall, cpu: c.cpu + s.cpu + d.cpu, maxrss_kb: Math.max(c.maxrss_kb, s.maxrss_kb, d.maxrss_kb) });
+  });
+  guarded('exec (true)', name, () => {
+    const id = newId(name);
+    try {
+      untimed(runD(name, sleeper, id), `${name} run -d`);
+      guarded('state (running)', name, () => {
+        const res = timer([rtArgv(name, 'state', id)], { capture: true });
+        const s = mustPass(res.results[0], `${name} state`);
+        const st = JSON.parse(res.out);
+        if (st.status !== 'running' || !alive(st.pid)) throw new BenchError(`${name} state says ${st.status} for a running container`);
+        add('state (running)', name, r, s);
+      });
+      const st = assertRunning(name, id);
+      add('exec (true)', name, r, timedOne(rtArgv(name, 'exec', id, '/bin/probe', 'exit', '0'), `${name} exec`));
+      guarded('kill KILL', name, () => {
+        assertRunning(name, id);
+        add('kill KILL', name, r, timedOne(rtArgv(name, 'kill', id, 'KILL'), `${name} kill`));
+        if (!waitGone(st.pid)) throw new BenchError(`${name}: the container survived kill KILL`);
+        untimed(rtArgv(name, 'delete', id), `${name} delete after kill`);
+      });
+    } finally {
+      cleanup(name, id);
+    }
+  });
+  guarded('delete --force (running)', name, () => {
+    const id = newId(name);
+    try {
+      untimed(runD(name, sleeper, id), `${name} run -d`);
+      const st = assertRunning(name, id);
+      add('delete --force (running)', name, r, timedOne(rtArgv(name, 'delete', '--force', id), `${name} delete --force`));
+      if (!waitGone(st.pid, 1000)) throw new BenchError(`${name}: the container survived delete --force`);
+    } finally {
+      cleanup(name, id);
+    }
+  });
+}
+
+const order0 = [...names, 'node', 'floor'];
 for (let r = 0; r < ROUNDS; r++) {
-  const order = names.map((_, i) => names[(i + r) % names.length]);
-  round(order);
-  process.stderr.write(`\rround ${r + 1}/${ROUNDS}`);
+  const order = order0.map((_, i) => order0[(i + r) % order0.length]);
+  for (const name of order) {
+    if (name === 'node') guarded('node empty.js', 'node', () => add('node empty.js', 'node', r, timedOne([NODE, empty], 'node empty.js')));
+    else if (name === 'floor')
+      guarded('C floor (starter)', 'floor', () => {
+        const res = timer([[FLOOR, join(bundle, 'rootfs'), '/bin/probe', 'exit', '0']], { capture: true });
+        const s = mustPass(res.results[0], 'floor');
+        add('C floor (starter)', 'floor', r, s);
+        add('C floor: spawn → READY', 'floor', r, { wall: JSON.parse(res.out).ready_ms });
+      });
+    else roundFor(name, r);
+  }
+  process.stderr.write(`\rround ${r + 1}/${ROUNDS} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 process.stderr.write('\n');
 
-// Scale: SCALE detached containers, serially, then state and list with them present.
-const scale = {};
-for (const name of names) {
-  const ids = [];
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < SCALE; i++) {
-    const id = newId(name);
-    ids.push(id);
-    quiet(rt(name, 'run', '-d', '--bundle', sleeper, id));
-  }
-  const serialMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  // Runtime processes still alive while the containers run: any process whose
-  // command line names this runtime's --root (joey's node, runc, shims).
-  const runtimeProcs = fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(roots[name]);
-      } catch {
-        return false;
-      }
-    }).length;
-  const st = [], ls = [];
-  for (let i = 0; i < 5; i++) {
-    st.push(timed(rt(name, 'state', ids[0])).wall);
-    ls.push(timed(rt(name, 'list')).wall);
-  }
-  const t1 = process.hrtime.bigint();
-  for (const id of ids) quiet(rt(name, 'delete', '--force', id));
-  const delMs = Number(process.hrtime.bigint() - t1) / 1e6;
-  scale[name] = { serialRunDetachedMs: serialMs / SCALE, stateMs: median(st), listMs: median(ls), deleteForceEachMs: delMs / SCALE, runtimeProcessesWhileRunning: runtimeProcs };
-}
-
+// ---- Scale: SCALE detached containers per runtime, phase by phase, runtimes in turn.
 function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
+const scale = Object.fromEntries(names.map((n) => [n, {}]));
+const scaleInvalid = {};
+function scaleGuard(name, phase, fn) {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof BenchError)) throw err;
+    (scaleInvalid[name] ??= {})[phase] = err.message;
+    process.stderr.write(`\nINVALID ${name} / scale ${phase}: ${err.message}\n`);
+  }
+}
+const ids = Object.fromEntries(names.map((n) => [n, []]));
+function listRunning(name) {
+  const out = untimed(rtArgv(name, 'list', '--format', 'json'), `${name} list`, true);
+  const arr = JSON.parse(out.trim() || '[]') ?? [];
+  return arr.filter((c) => c.status === 'running').length;
+}
+function stateListReps(tag, present) {
+  const st = Object.fromEntries(names.map((n) => [n, []]));
+  const ls = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < REPS; i++) {
+    for (const name of names.map((_, k) => names[(k + i) % names.length])) {
+      scaleGuard(name, `state/list ${tag}`, () => {
+        // With none of its own present, `state` is asked about a stopped probe container.
+        const id = present ? ids[name][i % ids[name].length] : scale[name].probeId;
+        const s = timer([rtArgv(name, 'state', id)], { capture: true });
+        mustPass(s.results[0], `${name} state`);
+        if (present && JSON.parse(s.out).status !== 'running') throw new BenchError(`${name} state of ${id} is not running`);
+        st[name].push(s.results[0]);
+        const l = timer([rtArgv(name, 'list')], { capture: true });
+        mustPass(l.results[0], `${name} list`);
+        ls[name].push(l.results[0]);
+      });
+    }
+  }
+  for (const name of names) {
+    scale[name][`state${tag}`] = median(st[name].map((s) => s.wall));
+    scale[name][`list${tag}`] = median(ls[name].map((s) => s.wall));
+    scale[name][`peakStateListMB`] = Math.max(scale[name].peakStateListMB ?? 0, ...[...st[name], ...ls[name]].map((s) => s.maxrss_kb / 1024));
+  }
+}
+function batch(name, phase, argvs, par) {
+  const { results } = timer(argvs, { par });
+  const total = results.pop().total;
+  const bad = results.filter((x) => x.status !== 0).length;
+  if (bad) throw new BenchError(`${bad} of ${argvs.length} commands failed`);
+  scale[name][phase] = { totalMs: total, perContainerMs: total / argvs.length, opMedianMs: median(results.map((x) => x.wall)), peakMB: Math.max(...results.map((x) => x.maxrss_kb)) / 1024 };
+}
+function startAll(name, par) {
+  ids[name] = Array.from({ length: SCALE }, () => newId(name));
+  batch(name, par === 1 ? 'runDetachedSerial' : 'runDetachedPar2', ids[name].map((id) => runD(name, sleeper, id)), par);
+  const n = listRunning(name);
+  if (n !== SCALE) throw new BenchError(`${n} of ${SCALE} containers running after run -d`);
+}
+function deleteAll(name, par) {
+  const pids = ids[name].map((id) => stateOf(name, id).pid);
+  batch(name, par === 1 ? 'deleteForceSerial' : 'deleteForcePar2', ids[name].map((id) => rtArgv(name, 'delete', '--force', id)), par);
+  for (const p of pids) if (!waitGone(p, 2000)) throw new BenchError(`container pid ${p} survived delete --force`);
+  if (listRunning(name) !== 0) throw new BenchError('containers left after delete --force');
+}
 
-const nodeWall = samples['node empty.js'].node.map((s) => s.wall);
+/** Processes of the runtime (not the containers') alive now, and memory per container. */
+function resident(name) {
+  const containerPids = new Set(ids[name].map((id) => stateOf(name, id).pid));
+  const mark = [rootFor(name), ...ids[name]];
+  const cgroupPids = new Set();
+  const mem = [];
+  for (const p of containerPids) {
+    const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+    const pss = Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+    const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
+    let memcg = NaN, kmem = NaN;
+    const v1 = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(.*)$/m.exec(cg);
+    const v2 = /^0::(.*)$/m.exec(cg);
+    try {
+      if (v1) {
+        const dir = join('/sys/fs/cgroup/memory', v1[1]);
+        memcg = Number(fs.readFileSync(join(dir, 'memory.usage_in_bytes'), 'utf8')) / 1024;
+        kmem = Number(fs.readFileSync(join(dir, 'memory.kmem.usage_in_bytes'), 'utf8')) / 1024;
+        for (const q of fs.readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) cgroupPids.add(Number(q));
+      } else if (v2 && pureV2) {
+        const dir = join('/sys/fs/cgroup', v2[1]);
+        memcg = Number(fs.readFileSync(join(dir, 'memory.current'), 'utf8')) / 1024;
+        kmem = Number(/^kernel (\d+)/m.exec(fs.readFileSync(join(dir, 'memory.stat'), 'utf8'))?.[1] ?? NaN) / 1024;
+        for (const q of fs.readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) cgroupPids.add(Number(q));
+      }
+    } catch {
+      /* not measurable here */
+    }
+    mem.push({ rss, pss, memcg, kmem });
+  }
+  const runtimeProcs = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid || containerPids.has(Number(p))) continue;
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (cgroupPids.has(Number(p)) || mark.some((m) => cmd.includes(m))) runtimeProcs.push(`${p} ${cmd.slice(0, 80)}`);
+  }
+  scale[name].resident = {
+    containerProcesses: containerPids.size,
+    runtimeProcesses: runtimeProcs.length,
+    runtimeProcessList: runtimeProcs.slice(0, 5),
+    rssKB: median(mem.map((m) => m.rss)),
+    pssKB: median(mem.map((m) => m.pss)),
+    memcgKB: median(mem.map((m) => m.memcg)),
+    memcgKernelKB: median(mem.map((m) => m.kmem)),
+  };
+}
+/** After a `create` (container parked before start): what of the runtime stays? */
+function afterCreate(name) {
+  const id = newId(name);
+  try {
+    untimed(rtArgv(name, 'create', '--bundle', sleeper, id), `${name} create`);
+    const st = stateOf(name, id);
+    const procs = [];
+    for (const p of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(p) || Number(p) === process.pid || Number(p) === st.pid) continue;
+      try {
+        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        if (cmd.includes(rootFor(name)) || cmd.includes(id)) procs.push(`${p} ${cmd.slice(0, 80)}`);
+      } catch {
+        /* gone */
+      }
+    }
+    scale[name].afterCreate = { runtimeProcesses: procs.length, list: procs };
+    scale[name].probeId = id;
+  } catch (err) {
+    cleanup(name, id);
+    throw err;
+  }
+}
+
+process.stderr.write('scale: state/list with one, ');
+for (const name of names) scaleGuard(name, 'after create', () => afterCreate(name));
+stateListReps('0', false);
+for (const name of names) cleanup(name, scale[name].probeId);
+for (const name of names) {
+  scaleGuard(name, 'run -d serial', () => startAll(name, 1));
+  process.stderr.write(`${name} ${SCALE} serial, `);
+}
+for (const name of names) scaleGuard(name, 'resident', () => resident(name));
+stateListReps('N', true);
+for (const name of names) {
+  scaleGuard(name, 'delete --force serial', () => deleteAll(name, 1));
+  process.stderr.write(`${name} delete, `);
+}
+for (const name of names) {
+  scaleGuard(name, 'run -d two at a time', () => startAll(name, 2));
+  scaleGuard(name, 'delete --force two at a time', () => deleteAll(name, 2));
+  process.stderr.write(`${name} par2, `);
+}
+for (const name of names) {
+  // The "0" case has one container present (the created probe), the N case SCALE.
+  scale[name].listPerContainerMs = (scale[name].listN - scale[name].list0) / (SCALE - 1);
+  scale[name].statePerContainerMs = (scale[name].stateN - scale[name].state0) / (SCALE - 1);
+}
+process.stderr.write('\n');
+
+// ---- Leftovers: every runtime's list must be empty; then remove state roots.
+const leftovers = {};
+for (const name of names) {
+  const out = spawnSync(TIMER, [...nsArgs, '--capture', ...rtArgv(name, 'list', '--format', 'json')], { encoding: 'utf8' }).stderr.trim();
+  const left = out ? (JSON.parse(out) ?? []) : [];
+  if (left.length) {
+    leftovers[name] = left.map((c) => c.id);
+    for (const c of left) cleanup(name, c.id);
+  }
+}
+
+// ---- Summaries.
+const nodeRow = samples['node empty.js']?.node ?? [];
+const pairedRatio = (a = [], b = []) => median(a.map((s, i) => (s && b[i] ? s.wall / b[i].wall : NaN)));
 const rows = [];
 for (const [scenario, byRt] of Object.entries(samples)) {
-  if (scenario === 'node empty.js') continue;
-  const row = { scenario };
+  if (scenario === 'node empty.js' || scenario.startsWith('C floor') || scenario.startsWith('init:')) continue;
+  const row = { scenario, invalid: invalid[scenario] ?? {} };
   for (const name of names) {
-    const xs = byRt[name] ?? [];
-    row[name] = { wall: median(xs.map((s) => s.wall)), cpu: median(xs.map((s) => s.cpu)), maxrss_mb: Math.max(...xs.map((s) => s.maxrss_kb)) / 1024 };
+    const xs = (byRt[name] ?? []).filter(Boolean);
+    if (invalid[scenario]?.[name] || !xs.length) continue;
+    row[name] = { n: xs.length, wall: median(xs.map((s) => s.wall)), cpu: median(xs.map((s) => s.cpu)), maxrss_mb: Math.max(...xs.map((s) => s.maxrss_kb ?? 0)) / 1024 };
   }
-  if (byRt.runc) row.joeyOverRunc = median(byRt.joey.map((s, i) => s.wall / byRt.runc[i].wall));
-  row.joeyOverNode = median(byRt.joey.map((s, i) => s.wall / nodeWall[i]));
+  const ok = (n) => row[n] !== undefined;
+  if (ok('joey') && ok('runc')) row.joeyOverRunc = pairedRatio(byRt.joey, byRt.runc);
+  if (ok('joey') && ok('crun')) row.joeyOverCrun = pairedRatio(byRt.joey, byRt.crun);
+  if (ok('joey') && !scenario.startsWith('wait')) row.joeyOverNode = pairedRatio(byRt.joey, nodeRow);
   rows.push(row);
 }
+const init = {
+  spawnToReady: median((samples['init: spawn → READY']?.joey ?? []).filter(Boolean).map((s) => s.wall)),
+  join: median((samples['init: cgroup join (in it)']?.joey ?? []).filter(Boolean).map((s) => s.wall)),
+  withoutJoin: median((samples['init: spawn → READY − join']?.joey ?? []).filter(Boolean).map((s) => s.wall)),
+  floorReady: median((samples['C floor: spawn → READY']?.floor ?? []).filter(Boolean).map((s) => s.wall)),
+  floorWall: median((samples['C floor (starter)']?.floor ?? []).filter(Boolean).map((s) => s.wall)),
+  ratio: pairedRatio(samples['init: spawn → READY − join']?.joey, samples['C floor: spawn → READY']?.floor),
+  ratioWithJoin: pairedRatio(samples['init: spawn → READY']?.joey, samples['C floor: spawn → READY']?.floor),
+};
+const nodeEmpty = {
+  wall: median(nodeRow.filter(Boolean).map((s) => s.wall)),
+  cpu: median(nodeRow.filter(Boolean).map((s) => s.cpu)),
+  maxrss_mb: Math.max(...nodeRow.filter(Boolean).map((s) => s.maxrss_kb)) / 1024,
+};
+const row = (s) => rows.find((r) => r.scenario === s);
+const joeyPeakMB = Math.max(...rows.map((r) => r.joey?.maxrss_mb ?? 0), ...['runDetachedSerial', 'runDetachedPar2', 'deleteForceSerial', 'deleteForcePar2'].map((p) => scale.joey?.[p]?.peakMB ?? 0), scale.joey?.peakStateListMB ?? 0);
+const targets = [];
+const target = (what, measured, limit, met, note = '') => targets.push({ what, measured, limit, met: Number.isFinite(measured) ? met : null, note });
+target('`joey run` ≤ 1.3 × `node empty.js`', row('run (true)')?.joeyOverNode, '1.3×', row('run (true)')?.joeyOverNode <= 1.3);
+for (const op of ['start', 'state (running)', 'kill KILL', 'delete']) target(`\`joey ${op}\` ≤ 1.15 × \`node empty.js\``, row(op)?.joeyOverNode, '1.15×', row(op)?.joeyOverNode <= 1.15);
+target("C init's part of a start (spawn → READY, minus the cgroup join) ≤ 1.5 × the C floor's spawn → READY", init.ratio, '1.5×', init.ratio <= 1.5, `spawn → READY with the join: ${init.ratioWithJoin?.toFixed(2)}× the floor`);
+target('peak RSS of any joey process ≤ 50 MB', joeyPeakMB, '50 MB', joeyPeakMB <= 50);
+target('nothing of joey resident after create', scale.joey?.afterCreate?.runtimeProcesses, '0 processes', scale.joey?.afterCreate?.runtimeProcesses === 0, `after ${SCALE} × run -d: ${scale.joey?.resident?.runtimeProcesses ?? '?'} runtime processes`);
+target('`delete --force` of a running container faster than runc', row('delete --force (running)')?.joeyOverRunc, '< 1× runc', row('delete --force (running)')?.joeyOverRunc < 1);
+target('`list` cost per container like crun (≈0.04 ms), not runc (≈0.34 ms)', scale.joey?.listPerContainerMs, '≤ 0.1 ms', scale.joey?.listPerContainerMs <= 0.1, `runc ${scale.runc?.listPerContainerMs?.toFixed(3) ?? '–'}, crun ${scale.crun?.listPerContainerMs?.toFixed(3) ?? '–'} ms in this run`);
+target('`state` cost per container like crun, not runc', scale.joey?.statePerContainerMs, '≤ 0.1 ms', scale.joey?.statePerContainerMs <= 0.1, `runc ${scale.runc?.statePerContainerMs?.toFixed(3) ?? '–'}, crun ${scale.crun?.statePerContainerMs?.toFixed(3) ?? '–'} ms in this run`);
 
 const result = {
   date: new Date().toISOString(),
   rounds: ROUNDS,
   scale: SCALE,
-  loadavg: fs.readFileSync('/proc/loadavg', 'utf8').trim(),
-  nodeEmpty: { wall: median(nodeWall), cpu: median(samples['node empty.js'].node.map((s) => s.cpu)), maxrss_mb: Math.max(...samples['node empty.js'].node.map((s) => s.maxrss_kb)) / 1024 },
+  reps: REPS,
+  gapMs: GAP_MS,
+  durationS: (Date.now() - t0) / 1000,
+  loadavg: { start: loadStart, end: fs.readFileSync('/proc/loadavg', 'utf8').trim() },
+  versions: version,
+  mountNamespace: nsMode,
   runtimes: names,
   unavailable,
+  nodeEmpty,
   rows,
+  init,
   scaleResults: scale,
+  targets,
+  invalid,
+  scaleInvalid,
+  leftovers,
 };
 
+// ---- Markdown.
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
-let md = `# joey vs runc — ${result.date}\n\n${ROUNDS} interleaved rounds, order rotated, ${GAP_MS} ms gap before each command; medians; ratios are medians of per-round ratios. load: ${result.loadavg}.\n`;
-md += `\`node empty.js\`: ${f1(result.nodeEmpty.wall)} ms wall, ${f1(result.nodeEmpty.cpu)} ms CPU, ${f1(result.nodeEmpty.maxrss_mb)} MB peak RSS.\n\n`;
-md += `| operation | joey ms | ${names.includes('runc') ? 'runc ms | joey/runc | ' : ''}joey/node-empty | joey CPU ms | joey peak MB${names.includes('runc') ? ' | runc peak MB' : ''} |\n|---|---|${names.includes('runc') ? '---|---|' : ''}---|---|---|${names.includes('runc') ? '---|' : ''}\n`;
+const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+const has = (n) => names.includes(n);
+let md = `# joey vs runc${has('crun') ? ' and crun' : ''} — ${result.date}\n\n`;
+md += `${ROUNDS} interleaved rounds (joey, ${names.filter((n) => n !== 'joey').join(', ')}, \`node empty.js\`, the C floor), order rotated every round, ${GAP_MS} ms idle gap before each timed command; medians; ratios are medians of per-round paired ratios. Timed by bench/timer.c (static C, child subreaper).\n\n`;
+md += `- load average: ${result.loadavg.start} at the start, ${result.loadavg.end} at the end (2 vCPUs; other builds were running: compare ratios, not milliseconds). Took ${f1(result.durationS)} s.\n`;
+md += `- ${Object.entries(version).map(([k, v]) => `${k}: ${v}`).join('; ')}\n`;
+md += `- mount namespace: ${nsMode}\n`;
+md += `- \`node empty.js\`: ${f1(nodeEmpty.wall)} ms wall, ${f1(nodeEmpty.cpu)} ms CPU, ${f1(nodeEmpty.maxrss_mb)} MB peak RSS.\n`;
+md += `- unavailable: ${Object.entries(unavailable).map(([k, v]) => `${k} (${v})`).join('; ') || 'none'}.\n\n`;
+const others = names.filter((n) => n !== 'joey');
+md += `| operation | joey ms | ${others.map((n) => `${n} ms`).join(' | ')} | ${others.map((n) => `joey/${n}`).join(' | ')} | joey/node-empty | joey CPU ms | ${others.map((n) => `${n} CPU ms`).join(' | ')} | peak RSS MB (${names.join(' / ')}) |\n`;
+md += `|---|---|${others.map(() => '---|').join('')}${others.map(() => '---|').join('')}---|---|${others.map(() => '---|').join('')}---|\n`;
 for (const r of rows) {
-  md += `| ${r.scenario} | ${f1(r.joey.wall)} | ${r.runc ? `${f1(r.runc.wall)} | ${f2(r.joeyOverRunc)} | ` : ''}${f2(r.joeyOverNode)} | ${f1(r.joey.cpu)} | ${f1(r.joey.maxrss_mb)}${r.runc ? ` | ${f1(r.runc.maxrss_mb)}` : ''} |\n`;
+  const cell = (n) => (r.invalid[n] ? '**INVALID**' : f1(r[n]?.wall));
+  const ratio = (n) => f2(n === 'runc' ? r.joeyOverRunc : r.joeyOverCrun);
+  md += `| ${r.scenario} | ${cell('joey')} | ${others.map(cell).join(' | ')} | ${others.map(ratio).join(' | ')} | ${f2(r.joeyOverNode)} | ${f1(r.joey?.cpu)} | ${others.map((n) => f1(r[n]?.cpu)).join(' | ')} | ${names.map((n) => f1(r[n]?.maxrss_mb)).join(' / ')} |\n`;
 }
-md += `\n## ${SCALE} detached containers\n\n| runtime | run -d each (serial) ms | state ms | list ms | delete --force each ms | runtime processes left while they run |\n|---|---|---|---|---|---|\n`;
-for (const [name, s] of Object.entries(scale)) md += `| ${name} | ${f1(s.serialRunDetachedMs)} | ${f1(s.stateMs)} | ${f1(s.listMs)} | ${f1(s.deleteForceEachMs)} | ${s.runtimeProcessesWhileRunning} |\n`;
-md += `\nUnavailable: ${Object.entries(unavailable).map(([k, v]) => `${k} (${v})`).join('; ') || 'none'}.\n`;
+md += `\n## The C init's part of a start\n\njoey's \`run\` with \`JOEY_TIMINGS\` (src/process/spawn-init.ts): from just before Node spawns joey-init to the init's READY (container set up, waiting to exec), paired with bench/floor.c — a single-threaded C starter that spawns a separate init which does what runc does for this config.json minus cgroups and seccomp (performance.md §8.1) — timed the same way (spawn → READY).\n\n`;
+md += `| | median ms |\n|---|---|\n| joey spawn → READY | ${f2(init.spawnToReady)} |\n| of which Node's cgroup join (beforePlan) | ${f2(init.join)} |\n| joey spawn → READY − join | ${f2(init.withoutJoin)} |\n| C floor spawn → READY | ${f2(init.floorReady)} |\n| C floor, whole run (fork → container exited) | ${f2(init.floorWall)} |\n| **ratio (joey − join) / floor** | **${f2(init.ratio)}×** |\n| ratio with the join | ${f2(init.ratioWithJoin)}× |\n`;
+md += `\n## ${SCALE} detached containers (\`run -d\` of \`probe sleep 1000\`, private --root)\n\n`;
+const sc = (n, p) => scale[n]?.[p];
+md += `| | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}\n`;
+const srow = (label, fn) => (md += `| ${label} | ${names.map((n) => (scaleInvalid[n] && Object.keys(scaleInvalid[n]).some((k) => label.toLowerCase().includes(k.split(' ')[0])) ? '**INVALID** ' : '') + fn(n)).join(' | ')} |\n`);
+srow(`run -d × ${SCALE}, one after another: total s (per container ms)`, (n) => `${f2(sc(n, 'runDetachedSerial')?.totalMs / 1000)} (${f1(sc(n, 'runDetachedSerial')?.perContainerMs)})`);
+srow(`run -d × ${SCALE}, two at a time: total s (per container ms)`, (n) => `${f2(sc(n, 'runDetachedPar2')?.totalMs / 1000)} (${f1(sc(n, 'runDetachedPar2')?.perContainerMs)})`);
+srow(`delete --force × ${SCALE}, one after another: total s (per container ms)`, (n) => `${f2(sc(n, 'deleteForceSerial')?.totalMs / 1000)} (${f1(sc(n, 'deleteForceSerial')?.perContainerMs)})`);
+srow(`delete --force × ${SCALE}, two at a time: total s (per container ms)`, (n) => `${f2(sc(n, 'deleteForcePar2')?.totalMs / 1000)} (${f1(sc(n, 'deleteForcePar2')?.perContainerMs)})`);
+srow(`state with 1 / ${SCALE} present, ms`, (n) => `${f1(sc(n, 'state0'))} / ${f1(sc(n, 'stateN'))}`);
+srow(`list with 1 / ${SCALE} present, ms`, (n) => `${f1(sc(n, 'list0'))} / ${f1(sc(n, 'listN'))}`);
+srow('list, cost per container ms', (n) => f3(sc(n, 'listPerContainerMs')));
+srow('state, cost per container ms', (n) => f3(sc(n, 'statePerContainerMs')));
+srow('runtime processes left after `create`', (n) => String(sc(n, 'afterCreate')?.runtimeProcesses ?? '–'));
+srow(`runtime processes left with ${SCALE} running`, (n) => String(sc(n, 'resident')?.runtimeProcesses ?? '–'));
+srow('per container: RSS / PSS of its process, KiB', (n) => `${f1(sc(n, 'resident')?.rssKB)} / ${f1(sc(n, 'resident')?.pssKB)}`);
+srow('per container: memory cgroup usage (kernel part), KiB', (n) => `${f1(sc(n, 'resident')?.memcgKB)} (${f1(sc(n, 'resident')?.memcgKernelKB)})`);
+srow('peak RSS of the runtime in the scale phases, MB', (n) => f1(Math.max(...['runDetachedSerial', 'runDetachedPar2', 'deleteForceSerial', 'deleteForcePar2'].map((p) => sc(n, p)?.peakMB ?? 0), sc(n, 'peakStateListMB') ?? 0)));
+md += `\n## Targets (issue #7, performance.md §13)\n\n| target | measured | limit | |\n|---|---|---|---|\n`;
+for (const t of targets) md += `| ${t.what} | ${typeof t.measured === 'number' ? (t.limit.includes('ms') ? `${f3(t.measured)} ms` : t.limit.includes('MB') ? `${f1(t.measured)} MB` : t.limit.includes('process') ? String(t.measured) : `${f2(t.measured)}×`) : '–'} | ${t.limit} | ${t.met === null ? 'not measured' : t.met ? '**met**' : '**not met**'}${t.note ? ` (${t.note})` : ''} |\n`;
+const allInvalid = [...Object.entries(invalid).flatMap(([s, m]) => Object.entries(m).map(([n, e]) => `${n} / ${s}: ${e}`)), ...Object.entries(scaleInvalid).flatMap(([n, m]) => Object.entries(m).map(([p, e]) => `${n} / scale ${p}: ${e}`))];
+md += `\n## Invalid cells\n\n${allInvalid.length ? allInvalid.map((x) => `- **${x}**`).join('\n') : 'none: every timed command exited 0, and every container was running before exec, kill and delete --force.'}\n`;
+if (Object.keys(leftovers).length) md += `\nLeft over (removed): ${JSON.stringify(leftovers)}\n`;
 
-// An SVG bar chart of joey/runc and joey/node-empty per operation.
-const W = 720, barH = 14, rowH = 40, left = 200;
-const maxRatio = Math.max(2, ...rows.flatMap((r) => [r.joeyOverRunc ?? 0, r.joeyOverNode]));
+// ---- SVG: per operation, joey/node-empty, joey/runc, joey/crun.
+const series = [['joeyOverNode', '#999', 'joey / node empty.js'], ['joeyOverRunc', '#36c', 'joey / runc'], ['joeyOverCrun', '#c63', 'joey / crun']].filter(([k]) => rows.some((r) => Number.isFinite(r[k])));
+const W = 760, barH = 11, left = 230;
+const rowH = series.length * (barH + 2) + 10;
+const plotted = rows.filter((r) => series.some(([k]) => Number.isFinite(r[k])));
+const maxRatio = Math.max(2, ...plotted.flatMap((r) => series.map(([k]) => (Number.isFinite(r[k]) ? r[k] : 0))));
 const x = (v) => left + (v / maxRatio) * (W - left - 60);
-let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${rows.length * rowH + 60}" font-family="sans-serif" font-size="12">\n`;
-svg += `<text x="10" y="18" font-weight="bold">joey time ratios (lower is better): blue = joey/runc, grey = joey/node empty.js</text>\n`;
-svg += `<line x1="${x(1)}" y1="28" x2="${x(1)}" y2="${rows.length * rowH + 40}" stroke="#c00" stroke-dasharray="4"/>\n`;
-rows.forEach((r, i) => {
-  const y = 36 + i * rowH;
-  svg += `<text x="10" y="${y + 12}">${r.scenario}</text>\n`;
-  if (r.joeyOverRunc !== undefined) svg += `<rect x="${left}" y="${y}" width="${x(r.joeyOverRunc) - left}" height="${barH}" fill="#36c"/><text x="${x(r.joeyOverRunc) + 4}" y="${y + 11}">${f2(r.joeyOverRunc)}×</text>\n`;
-  svg += `<rect x="${left}" y="${y + barH + 2}" width="${x(r.joeyOverNode) - left}" height="${barH}" fill="#999"/><text x="${x(r.joeyOverNode) + 4}" y="${y + barH + 13}">${f2(r.joeyOverNode)}×</text>\n`;
+const H = plotted.length * rowH + 70;
+let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="#fff"/>\n`;
+svg += `<text x="10" y="18" font-weight="bold">joey wall-time ratios, paired per round (lower is better; dashed line = 1×)</text>\n`;
+series.forEach(([, color, label], i) => (svg += `<rect x="${10 + i * 190}" y="28" width="12" height="12" fill="${color}"/><text x="${26 + i * 190}" y="38">${label}</text>\n`));
+svg += `<line x1="${x(1)}" y1="48" x2="${x(1)}" y2="${H - 10}" stroke="#c00" stroke-dasharray="4"/>\n`;
+plotted.forEach((r, i) => {
+  const y = 56 + i * rowH;
+  svg += `<text x="10" y="${y + 12}">${r.scenario.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>\n`;
+  series.forEach(([k, color], j) => {
+    if (!Number.isFinite(r[k])) return;
+    const yy = y + j * (barH + 2);
+    svg += `<rect x="${left}" y="${yy}" width="${Math.max(1, x(r[k]) - left)}" height="${barH}" fill="${color}"/><text x="${x(r[k]) + 4}" y="${yy + 10}" font-size="10">${f2(r[k])}×</text>\n`;
+  });
 });
 svg += '</svg>\n';
 
-fs.writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(result, null, 2));
+fs.writeFileSync(join(HERE, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
 fs.writeFileSync(join(HERE, 'results', 'latest.md'), md);
 fs.writeFileSync(join(HERE, 'results', 'latest.svg'), svg);
 process.stdout.write(md);
 
 for (const r of Object.values(roots)) fs.rmSync(r, { recursive: true, force: true });
-fs.rmSync(bundle, { recursive: true, force: true });
-fs.rmSync(sleeper, { recursive: true, force: true });
+fs.rmSync(work, { recursive: true, force: true });
+if (holder) holder.kill('SIGKILL');
+process.exitCode = allInvalid.length ? 1 : 0;
