@@ -138,18 +138,36 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
     expect(leftovers(root, id)).toEqual([]);
   });
 
-  it('exec runs a second process in the container\'s namespaces, with stdin, stdout and its exit status', { timeout: T }, () => {
+  it('exec runs a second process in the container\'s namespaces: stdin, stdout, exit status; --tty; --detach', { timeout: T }, async () => {
     const id = cid('vm');
     const b = bundle(['/bin/probe', 'wait-signal'], (s) => {
       s.hostname = 'exec-host';
     });
-    expect(detached(b, ['run', '--detach', '--bundle', b, id]).status).toBe(0);
+    const c = detached(b, ['run', '--detach', '--bundle', b, id]);
+    expect(c.status).toBe(0);
     const r = joey(root, ['exec', id, '/bin/probe', 'hostname', ';', 'pid', ';', 'cat', '/dev/stdin', ';', 'exit', '5'], { input: 'via exec\n', timeout: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(5);
     expect(lines(r.stdout, 'hostname')).toEqual(['exec-host']);
     expect(lines(r.stdout, 'pid')).toEqual(['2']); // the container's pid namespace, its init is 1
     expect(r.stdout).toContain('via exec\n');
+    expect(status(id)).toBe('running');
+    // exec --tty: a pty from the guest's devpts, relayed to our terminal (script(1) gives us one)
+    const t = spawnSync('script', ['-qec', `${JOEY} --root ${root} exec -t ${id} /bin/probe isatty ';' exit 4`, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    expect(t.stdout.split(/\r*\n/).map((l) => l.replace(/\^@/g, ''))).toContain('isatty 1 /dev/pts/0');
+    expect(t.status).toBe(4);
+    // exec --detach: returns at once with the guest pid; the output goes where the container's does
+    const pidFile = join(b, 'exec.pid');
+    const d = joey(root, ['exec', '--detach', '--pid-file', pidFile, id, '/bin/probe', 'sleep', '1', ';', 'echo', 'detached exec'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    expect(d.stderr).toBe('');
+    expect(d.status).toBe(0);
+    expect(fs.readFileSync(pidFile, 'utf8')).toMatch(/^\d+$/);
+    expect(await until(() => fs.readFileSync(c.out, 'utf8').includes('detached exec\n'), 30_000)).toBe(true);
+    // a console socket for an exec would need a relay port per process
+    const cs = joey(root, ['exec', '--tty', '--console-socket', join(b, 'none.sock'), id, '/bin/probe', 'isatty']);
+    expect(cs.status).not.toBe(0);
+    expect(cs.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cs.stderr).toContain('exec --console-socket');
     expect(status(id)).toBe('running');
     expect(joey(root, ['delete', '--force', id]).status).toBe(0);
     expect(leftovers(root, id)).toEqual([]);
@@ -184,7 +202,7 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
     expect(leftovers(root, id)).toEqual([]);
   });
 
-  it('errors name the fix: no QEMU, no kernel, boot timeout', { timeout: T }, () => {
+  it('errors name the fix: no QEMU, no kernel, boot timeout; what --vm refuses is one line naming the field', { timeout: T }, () => {
     const b = bundle(['/bin/probe', 'exit', '0']);
     const noQemu = vm(['run', '--bundle', b, cid('vm')], { JOEY_QEMU: '/nonexistent/qemu' });
     expect(noQemu.status).not.toBe(0);
@@ -193,6 +211,23 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
     const noKernel = vm(['run', '--bundle', b, cid('vm')], { JOEY_VM_CACHE: '/nonexistent', JOEY_VM_KERNEL: '' });
     expect(noKernel.status).not.toBe(0);
     expect(noKernel.stderr).toMatch(/npm run build:vm.*joey vm kernel build/);
+    // what --vm still refuses: one line naming the field, before any boot
+    const refused: [string[], (s: Parameters<Parameters<typeof makeBundle>[1]>[0]) => void, RegExp][] = [
+      [[], (s) => {
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }, /^joey: linux\.namespaces: a user namespace is not supported with --vm/],
+      [[], (s) => s.mounts!.push({ destination: '/mnt', type: 'bind', source: '/etc', options: ['rbind'] }), /^joey: mounts\[\d+\]: bind mounts of host paths are not supported with --vm/],
+      [['--preserve-fds', '1'], () => {}, /^joey: --preserve-fds: not supported with --vm/],
+    ];
+    for (const [flags, edit, message] of refused) {
+      const rb = bundle(['/bin/probe', 'exit', '0'], edit);
+      const r = vm(['run', ...flags, '--bundle', rb, cid('vm')]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
     const id = cid('vm');
     const slow = vm(['run', '--bundle', b, id], { JOEY_VM_BOOT_TIMEOUT_MS: '300' });
     expect(slow.status).not.toBe(0);
