@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 const OUT = 'dist/cli-bundle';
 const COLD = {
   'src/vm/backend.ts': 'cold-vm',
-  // 'src/spec/validate.ts': 'cold-validate', (once loadBundle imports it lazily)
+  'src/spec/validate.ts': 'cold-validate',
   'src/linux/seccomp.ts': 'cold-seccomp',
 };
 const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec'];
