@@ -6,7 +6,7 @@
 // (../shared/docs/performance.md §10). Every command is timed by bench/timer
 // (a static C fork/exec/wait4 and child subreaper), never from Node.
 //
-//   BENCH_ROUNDS=30 BENCH_SCALE=100 BENCH_REPS=12 npm run bench
+//   BENCH_ROUNDS=20 BENCH_SCALE=100 BENCH_REPS=12 npm run bench   # the defaults
 //   BENCH_ROUNDS=5 BENCH_SCALE=10 npm run bench      # a quick look
 //
 // Every timed command must exit 0 (and a container must say "running" before
@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TOP = join(HERE, '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const SCALE = Number(process.env.BENCH_SCALE ?? 100);
 const REPS = Number(process.env.BENCH_REPS ?? 12);
 const GAP_MS = 50;
@@ -131,6 +131,7 @@ fs.writeFileSync(empty, '');
 // EXDEV. The default is therefore `legacy`, entered by every runtime alike (the
 // container then joins the v1 hierarchies only: one warm cgroup move fewer
 // than on the host, for all three). BENCH_MNTNS=hybrid|legacy|host chooses.
+const roots = {};
 let holder = null;
 let nsMode = 'host';
 const ctrl = '/sys/fs/cgroup/unified/cgroup.controllers';
@@ -155,11 +156,27 @@ else if (wantNs !== 'host' && crunPath && fs.existsSync(ctrl) && fs.readFileSync
         ? `private mount namespace (holder pid ${holder.pid}), \`${ctrl}\` masked by an empty file (performance.md §12 "hybrid"); every timed command of every runtime enters it (timer --mntns)`
         : `private mount namespace (holder pid ${holder.pid}) with \`/sys/fs/cgroup/unified\` unmounted (performance.md §12 "legacy": joey refuses the "hybrid" bind mount over cgroup.controllers with EXDEV); every timed command of every runtime enters it (timer --mntns)`;
 }
-// Whatever happens, the holder dies with us.
-process.on('exit', () => holder?.kill('SIGKILL'));
+// Whatever happens (an error, ^C), no container, state root or holder is left behind.
+let finished = false;
+process.on('exit', () => {
+  if (!finished) {
+    for (const [name, root] of Object.entries(roots)) {
+      let ids = [];
+      try {
+        ids = fs.readdirSync(root).filter((d) => !d.startsWith('.'));
+      } catch {
+        /* never made */
+      }
+      for (const id of ids) spawnSync(TIMER, [...nsArgs, ...rtArgv(name, 'delete', '--force', id)], { stdio: 'ignore' });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  holder?.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 const nsArgs = holder ? ['--mntns', `/proc/${holder.pid}/ns/mnt`] : [];
 
-const roots = {};
 const rootFor = (name) => (roots[name] ??= fs.mkdtempSync(join('/run', `bench-${name}-`)));
 let seq = 0;
 const newId = (rt) => `b-${rt}-${process.pid}-${++seq}`;
@@ -280,7 +297,7 @@ function roundFor(name, r) {
     }
     add('create', name, r, c);
     add('start', name, r, s);
-    add('wait (start returned → exited)', name, r, w);
+    add('wait (start returned → exited)', name, r, { wall: w.wall });
     add('delete', name, r, d);
     add('create + start + wait + delete', name, r, { wall: c.wall + s.wall + w.wall + d.wall, cpu: c.cpu + s.cpu + d.cpu, maxrss_kb: Math.max(c.maxrss_kb, s.maxrss_kb, d.maxrss_kb) });
   });
@@ -527,7 +544,7 @@ for (const [scenario, byRt] of Object.entries(samples)) {
   for (const name of names) {
     const xs = (byRt[name] ?? []).filter(Boolean);
     if (invalid[scenario]?.[name] || !xs.length) continue;
-    row[name] = { n: xs.length, wall: median(xs.map((s) => s.wall)), cpu: median(xs.map((s) => s.cpu)), maxrss_mb: Math.max(...xs.map((s) => s.maxrss_kb ?? 0)) / 1024 };
+    row[name] = { n: xs.length, wall: median(xs.map((s) => s.wall)), cpu: median(xs.map((s) => s.cpu)), maxrss_mb: xs.some((s) => s.maxrss_kb !== undefined) ? Math.max(...xs.map((s) => s.maxrss_kb ?? 0)) / 1024 : NaN };
   }
   const ok = (n) => row[n] !== undefined;
   if (ok('joey') && ok('runc')) row.joeyOverRunc = pairedRatio(byRt.joey, byRt.runc);
@@ -659,5 +676,6 @@ process.stdout.write(md);
 
 for (const r of Object.values(roots)) fs.rmSync(r, { recursive: true, force: true });
 fs.rmSync(work, { recursive: true, force: true });
-if (holder) holder.kill('SIGKILL');
+finished = true;
+holder?.kill('SIGKILL');
 process.exitCode = allInvalid.length ? 1 : 0;
