@@ -46,12 +46,34 @@ const coldModules = {
   },
 };
 
+// esbuild's __toESM copies every export of a CommonJS module (node:fs has
+// ~100) into a fresh object at each import site; memoize it per module so
+// node:fs is wrapped once, not once per file that imports it.
+const memoToESM = {
+  name: 'memo-to-esm',
+  setup(b) {
+    b.onEnd(async (result) => {
+      if (result.errors.length) return;
+      const { readFile, writeFile, readdir } = await import('node:fs/promises');
+      for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs'))) {
+        const path = `${OUT}/${f}`;
+        const src = await readFile(path, 'utf8');
+        const head = 'var __toESM = (mod, isNodeMode, target) => (';
+        if (!src.includes('__toESM(')) continue;
+        if (src.split(head).length !== 2) throw new Error(`${path}: esbuild's __toESM helper changed; update scripts/bundle.mjs`);
+        const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
+        await writeFile(path, src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`));
+      }
+    });
+  },
+};
+
 await build({
   ...common,
   entryPoints: { joey: 'src/cli/hot.ts', ...Object.fromEntries(VERBS.map((v) => [`verb-${v}`, `src/cli/verbs/${v}.ts`])) },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [coldModules],
+  plugins: [coldModules, memoToESM],
   define: { 'import.meta.url': '__joeyImportMetaUrl' },
   banner: { js: "const __joeyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
