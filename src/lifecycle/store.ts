@@ -8,7 +8,9 @@
  * <root>/<id>/config.json  the validated spec, for exec and delete
  * <root>/<id>/exec.fifo    the create/start barrier, gone after start
  *
- * Writes are atomic (temp file, fsync, rename); readers never see half a file.
+ * Writes are atomic (temp file, rename); readers never see half a file. No
+ * fsync: state lives on tmpfs (/run), and a crash that could lose it is a
+ * reboot, after which every container in it is gone anyway (runc does the same).
  */
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -85,7 +87,6 @@ export function writeAtomic(path: string, data: string | Buffer, mode = 0o600): 
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_CLOEXEC, mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
