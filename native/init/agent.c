@@ -13,7 +13,7 @@
  * same C code as on the host.
  *
  * Protocol (one line per message; bodies follow `<VERB> <len>\n` exactly):
- *   host → agent: PING | CGROUP <len> | PLAN <len> | CREATE relay|ports [tty] |
+ *   host → agent: PING | CGROUP <len> | DEVICES <len> | PLAN <len> | CREATE relay|ports [tty] |
  *                 EXEC [tty|detach] | START | KILL <sig> | WAIT | STATE |
  *                 I <len> (stdin, 0 = EOF) | W <rows> <cols> (terminal size) |
  *                 HOOKS <len> (state JSON) | HOOKFAIL | SHUTDOWN
@@ -26,6 +26,11 @@
  * where the host holds the connection open (vm.md §4 item 5), and HOOKS while
  * the host waits on CREATE: the init's sync-hooks barrier, where the host runs
  * prestart/createRuntime/createContainer and answers with the state JSON.
+ *
+ * DEVICES carries linux.resources.devices as the host compiled it for cgroup
+ * v2 (src/cgroups/devices.ts, plus runc's default device set): eBPF
+ * instructions the agent loads as BPF_PROG_TYPE_CGROUP_DEVICE and attaches to
+ * the container's cgroup, as the host's v2 driver does (bpf(2)).
  *
  * Terminals (`tty`): the plan's console ops connect to a unix socket the agent
  * listens on in the guest (/run/joey/console.sock), exactly as the host init
@@ -46,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -505,6 +511,46 @@ seq_send (int fd, uint32_t type, const void *payload, size_t n)
   return sendmsg (fd, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+
+/* linux.resources.devices: the host's eBPF device program on our cgroup */
+static int
+device_filter (const uint8_t *insns, size_t len)
+{
+  if (len == 0 || len % sizeof (struct bpf_insn) != 0 || len / sizeof (struct bpf_insn) > BPF_MAXINSNS)
+    {
+      reply_error (-1, EINVAL, "devices: bad program length");
+      return -1;
+    }
+  static const char license[] = "Apache"; /* DEVICE_PROGRAM_LICENSE */
+  union bpf_attr a;
+  memset (&a, 0, sizeof a);
+  a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  a.insns = (uint64_t) (uintptr_t) insns;
+  a.insn_cnt = (uint32_t) (len / sizeof (struct bpf_insn));
+  a.license = (uint64_t) (uintptr_t) license;
+  int prog = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
+  if (prog < 0)
+    {
+      reply_error (-1, errno, "devices: bpf(BPF_PROG_LOAD) of the device filter");
+      return -1;
+    }
+  int dir = open (CGROUP, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  memset (&a, 0, sizeof a);
+  a.target_fd = (uint32_t) dir;
+  a.attach_bpf_fd = (uint32_t) prog;
+  a.attach_type = BPF_CGROUP_DEVICE;
+  int rc = dir < 0 ? -1 : (int) syscall (SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a);
+  int e = errno;
+  close (prog);
+  if (dir >= 0)
+    close (dir);
+  if (rc < 0)
+    {
+      reply_error (-1, e, "devices: bpf(BPF_PROG_ATTACH) to `" CGROUP "`");
+      return -1;
+    }
+  return 0;
+}
 
 /* ---- terminals ---- */
 
@@ -1074,7 +1120,7 @@ handle (char *line)
   arg = strtol (word, NULL, 10);
   if (strcmp (verb, "PING") == 0)
     reply ("READY");
-  else if (strcmp (verb, "PLAN") == 0 || strcmp (verb, "CGROUP") == 0)
+  else if (strcmp (verb, "PLAN") == 0 || strcmp (verb, "CGROUP") == 0 || strcmp (verb, "DEVICES") == 0)
     {
       if (arg < 0 || arg > PLAN_MAX_PLAN_BYTES) /* SECURITY(CVE-2021-43784): bound the length */
         {
@@ -1084,7 +1130,13 @@ handle (char *line)
       uint8_t *b = malloc ((size_t) arg + 1);
       if (!b || read_exact (b, (size_t) arg) < 0)
         return;
-      if (verb[0] == 'P')
+      if (verb[0] == 'D')
+        {
+          if (device_filter (b, (size_t) arg) == 0)
+            reply ("OK");
+          free (b);
+        }
+      else if (verb[0] == 'P')
         {
           free (plan);
           plan = b;

@@ -7,7 +7,8 @@
  * (native/init/agent.c); it runs the plan compiled here, for a guest whose
  * rootfs is the 9p share at /run/rootfs and whose state dir is /run/joey,
  * with the same op functions as on the host, and applies linux.resources on
- * the guest's own cgroup v2 hierarchy.
+ * the guest's own cgroup v2 hierarchy, linux.resources.devices included (the
+ * host compiles the eBPF device program, the agent loads and attaches it).
  *
  * Two stdio modes:
  *  - detached (`create`, `run -d`): the container's fds 1 and 2 are the `out`
@@ -63,6 +64,8 @@ import { encodePlan, initOps } from '../plan/encode.js';
 import { describeOp } from '../plan/render.js';
 import { compileSeccomp } from '../linux/seccomp.js';
 import { resourcesToWrites, type LinuxResources } from '../cgroups/resources.js';
+import { compileDeviceProgram, normalizeDeviceRules } from '../cgroups/devices.js';
+import { cgroupDeviceRules } from '../linux/devices.js';
 import { lockDir, makeStateDir, newState, readState, removeStateDir, stateDir, validateId, writeState, exists, type StoredState } from '../lifecycle/store.js';
 import { isAlive, procStat } from '../lifecycle/status.js';
 import { statusOf } from '../lifecycle/state.js';
@@ -136,7 +139,7 @@ function checkSupported(spec: Spec, o: CreateOptions, mode: 'ports' | 'relay'): 
   });
 }
 
-/** linux.resources → `<file> <value>` lines for the guest's cgroup v2 (devices stay the guest's defaults). */
+/** linux.resources → `<file> <value>` lines for the guest's cgroup v2 (devices: guestDeviceProgram). */
 export function guestCgroupWrites(resources: LinuxResources | undefined): string {
   if (!resources) return '';
   const { devices: _devices, ...rest } = resources;
@@ -144,6 +147,16 @@ export function guestCgroupWrites(resources: LinuxResources | undefined): string
     .filter((w) => w.driver === 'v2')
     .map((w) => `${w.file} ${w.value}`)
     .join('\n');
+}
+
+/**
+ * linux.resources.devices plus runc's default set and linux.devices, as the
+ * host's create applies them, compiled to the cgroup v2 eBPF program the
+ * agent attaches to the guest's container cgroup.
+ */
+export function guestDeviceProgram(spec: Spec): Buffer {
+  const rules = cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices);
+  return compileDeviceProgram(normalizeDeviceRules(rules as Parameters<typeof normalizeDeviceRules>[0]));
 }
 
 function waitGone(pid: number, startTime: number, ms: number): boolean {
@@ -302,6 +315,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
     const ops = initOps(plan);
     const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
     if (cgroupText) await ctl.request('CGROUP', ['OK'], 30_000, Buffer.from(cgroupText));
+    await ctl.request('DEVICES', ['OK'], 30_000, guestDeviceProgram(spec));
     await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
     vm.guestPid = await createInGuest(ctl, `CREATE ${mode}${terminal ? ' tty' : ''}`, spec, state, describe);
     if (terminal && o.consoleSocket) {
