@@ -209,4 +209,16 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm with a terminal, and hooks (
     }
     expect(leftovers(root, id)).toEqual([]);
   });
+
+  it('a failing createRuntime hook fails create with its one-line error and leaves no VM behind', { timeout: T }, () => {
+    const id = cid('vmhk');
+    const b = bundle(['/bin/probe', 'echo', 'never'], (s) => {
+      s.hooks = { createRuntime: [{ path: '/bin/false' }] };
+    });
+    const r = joey(root, ['--vm', 'run', '--bundle', b, id], { timeout: 170_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('joey: hooks.createRuntime[0] `/bin/false`: exit status 1\n');
+    expect(r.stdout).not.toContain('never');
+    expect(leftovers(root, id)).toEqual([]);
+  });
 });
