@@ -18,7 +18,7 @@ const COLD = {
   'src/spec/validate.ts': 'cold-validate',
   'src/linux/seccomp.ts': 'cold-seccomp',
 };
-const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec'];
+const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list'];
 const top = resolve('.');
 const common = { bundle: true, platform: 'node', target: 'node20', outdir: OUT, logLevel: 'warning', external: ['koffi'] };
 

@@ -1,6 +1,6 @@
 /**
  * The fast path for the verbs clients call on every container (clients.md §9):
- * `create`, `start`, `state`, `kill`, `delete`, `exec`, and `run`. Every CLI
+ * `create`, `start`, `state`, `kill`, `delete`, `exec`, `run`, and `list`. Every CLI
  * call pays Node's start-up; commander and the full command table on top cost
  * more than the work itself (performance.md §13: keep dependencies off the hot
  * path). This parser knows exactly runc's forms of those verbs and the global
@@ -17,7 +17,7 @@ import type { Globals } from '../lifecycle/context.js';
 import { Logger, type LogFormat } from './log.js';
 import { makeGlobals, reportError, type GlobalFlags } from './globals.js';
 
-export type Verb = 'state' | 'start' | 'kill' | 'delete' | 'create' | 'run' | 'exec';
+export type Verb = 'state' | 'start' | 'kill' | 'delete' | 'create' | 'run' | 'exec' | 'list';
 
 /** How an option takes its value: a flag, one value, a repeatable value, or a non-negative integer. */
 type Kind = 'bool' | 'value' | 'collect' | 'int';
@@ -41,6 +41,7 @@ const CREATE_OPTS: Record<string, OptSpec> = {
 const VERB_OPTS: Record<Verb, Record<string, OptSpec>> = {
   state: {},
   start: {},
+  list: { '-f': opt('format', 'value'), '--format': opt('format', 'value'), '-q': opt('quiet', 'bool'), '--quiet': opt('quiet', 'bool') },
   kill: { '-a': opt('all', 'bool'), '--all': opt('all', 'bool') },
   delete: { '-f': opt('force', 'bool'), '--force': opt('force', 'bool') },
   create: CREATE_OPTS,
@@ -152,6 +153,10 @@ export function parseFast(argv: string[]): FastCommand | undefined {
       continue;
     }
     positional.push(a);
+  }
+  if (verb === 'list') {
+    if (positional.length > 0 || (opts.format !== undefined && opts.format !== 'table' && opts.format !== 'json')) return undefined;
+    return { flags, verb, id: '', args: [], opts };
   }
   const max = verb === 'kill' ? 2 : verb === 'exec' ? Infinity : 1;
   if (positional.length < 1 || positional.length > max) return undefined;

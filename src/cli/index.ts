@@ -22,6 +22,8 @@ function loadVerb(verb: Verb): Promise<{ run: VerbBody }> {
       return import('./verbs/run.js');
     case 'exec':
       return import('./verbs/exec.js');
+    case 'list':
+      return import('./verbs/list.js');
   }
 }
 

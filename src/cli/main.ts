@@ -160,11 +160,8 @@ export function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'table or json').choices(['table', 'json']).default('table'))
     .option('-q, --quiet', 'only ids')
     .action(async (o) => {
-      const { listContainers, renderTable } = await import('../lifecycle/list.js');
-      const rows = listContainers(globals(program));
-      if (o.quiet) process.stdout.write(rows.map((r) => `${r.id}\n`).join(''));
-      else if (o.format === 'json') process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else process.stdout.write(renderTable(rows));
+      const { run } = await import('./verbs/list.js');
+      await run({ flags: program.opts<GlobalFlags>(), verb: 'list', id: '', args: [], opts: o }, globals(program));
     });
 
   program

@@ -27,6 +27,12 @@ describe('parseFast', () => {
     expect(parseFast(['exec', 'c1', '--', 'ls', '-l'])).toMatchObject({ id: 'c1', args: ['ls', '-l'] });
     expect(parseFast(['exec', 'c1', 'sh', '-c', 'x'])).toMatchObject({ id: 'c1', args: ['sh', '-c', 'x'] });
   });
+  it('reads list with its format and quiet flags', () => {
+    expect(parseFast(['--root', '/r', 'list', '--format', 'json'])).toMatchObject({ verb: 'list', opts: { format: 'json' } });
+    expect(parseFast(['list', '-q'])).toMatchObject({ verb: 'list', opts: { quiet: true } });
+    expect(parseFast(['list', '-f', 'xml'])).toBeUndefined();
+    expect(parseFast(['list', 'extra'])).toBeUndefined();
+  });
   it('leaves help, other verbs, unknown flags and missing ids to commander', () => {
     const cases = [['state'], ['state', '--help'], ['ps', 'x'], ['--bogus', 'state', 'x'], ['kill', 'a', 'b', 'c'], ['--log-format', 'xml', 'state', 'x'], [], ['create', '-bx', 'c'], ['create', '--preserve-fds', 'two', 'c'], ['run', '-dt', 'c'], ['exec', 'c1'], ['create', '--bundle']];
     for (const args of cases) {

@@ -28,7 +28,7 @@ describe.runIf(built)('the per-verb CommonJS bundles (dist/cli-bundle, built by 
     }
   });
   it('keeps commander and zod out of every verb bundle (zod is cold-validate.js, for invalid configs only)', () => {
-    for (const verb of ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec']) {
+    for (const verb of ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list']) {
       const src = readFileSync(join(OUT, `verb-${verb}.cjs`), 'utf8');
       expect(src, verb).not.toContain('node_modules/commander');
       expect(src, verb).not.toContain('node_modules/zod');
