@@ -35,6 +35,16 @@ const FLOOR = join(TOP, 'native', 'build', 'bench-floor');
 const NODE = process.execPath;
 const t0 = Date.now();
 const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();
+// Others may rebuild joey while the bench runs: note it if they do.
+const buildStamp = () => {
+  try {
+    const d = join(TOP, 'dist', 'cli-bundle');
+    return fs.readdirSync(d).map((f) => `${f}:${fs.statSync(join(d, f)).mtimeMs}`).sort().join(',');
+  } catch {
+    return 'none';
+  }
+};
+const build0 = buildStamp();
 
 if (process.getuid() !== 0) {
   console.error('bench: run as root (containers need namespaces and cgroups)');
@@ -190,17 +200,23 @@ function timer(steps, { gap = GAP_MS, capture = false, par = 0, env } = {}) {
   if (par) argv.push('--par', String(par));
   else if (gap) argv.push('--gap', String(gap));
   if (capture) argv.push('--capture');
+  const errfile = join(work, 'stderr.txt');
+  fs.rmSync(errfile, { force: true });
+  argv.push('--errfile', errfile);
   steps.forEach((s, i) => argv.push(...(i ? ['---'] : []), ...s));
   const r = spawnSync(TIMER, argv, { encoding: 'utf8', stdio: [devnull, 'pipe', 'pipe'], env: env ?? process.env, maxBuffer: 256 << 20 });
   reapZombies();
   if (r.status !== 0) throw new BenchError(`timer failed (${r.status}): ${r.stderr.trim()}`);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const err = fs.existsSync(errfile) ? fs.readFileSync(errfile, 'utf8').trim() : '';
+  // A failing command's own words go into the INVALID message.
+  for (const l of lines) if (l.status !== undefined && l.status !== 0 && err) l.stderr = err.slice(-300);
   return { results: lines, out: r.stderr };
 }
 const rtArgv = (name, ...args) => (name === 'node' ? [NODE, ...args] : [runtimes[name], '--root', rootFor(name), ...args]);
 const runD = (name, bundleDir, id) => (name === 'joey' ? rtArgv(name, 'run', '-d', '--bundle', bundleDir, id) : rtArgv(name, 'run', '-d', '--bundle', bundleDir, id));
 function mustPass(res, what) {
-  if (res.status !== 0) throw new BenchError(`${what}: exited with status ${res.status}`);
+  if (res.status !== 0) throw new BenchError(`${what}: exited with status ${res.status}${res.stderr ? `: ${res.stderr}` : ''}`);
   return res;
 }
 /** One timed command; throws BenchError unless it exits 0. */
@@ -215,9 +231,15 @@ function untimed(argv, what, capture = false) {
   mustPass(results[0], what);
   return out;
 }
+function parse(out, what) {
+  try {
+    return JSON.parse(out);
+  } catch {
+    throw new BenchError(`${what}: exited 0 but printed no JSON (${JSON.stringify(out.slice(0, 200))})`);
+  }
+}
 function stateOf(name, id) {
-  const out = untimed(rtArgv(name, 'state', id), `${name} state ${id}`, true);
-  return JSON.parse(out);
+  return parse(untimed(rtArgv(name, 'state', id), `${name} state ${id}`, true), `${name} state ${id}`);
 }
 function assertRunning(name, id) {
   const st = stateOf(name, id);
@@ -308,7 +330,7 @@ function roundFor(name, r) {
       guarded('state (running)', name, () => {
         const res = timer([rtArgv(name, 'state', id)], { capture: true });
         const s = mustPass(res.results[0], `${name} state`);
-        const st = JSON.parse(res.out);
+        const st = parse(res.out, `${name} state`);
         if (st.status !== 'running' || !alive(st.pid)) throw new BenchError(`${name} state says ${st.status} for a running container`);
         add('state (running)', name, r, s);
       });
@@ -347,7 +369,7 @@ for (let r = 0; r < ROUNDS; r++) {
         const res = timer([[FLOOR, join(bundle, 'rootfs'), '/bin/probe', 'exit', '0']], { capture: true });
         const s = mustPass(res.results[0], 'floor');
         add('C floor (starter)', 'floor', r, s);
-        add('C floor: spawn → READY', 'floor', r, { wall: JSON.parse(res.out).ready_ms });
+        add('C floor: spawn → READY', 'floor', r, { wall: parse(res.out, 'floor').ready_ms });
       });
     else roundFor(name, r);
   }
@@ -374,7 +396,7 @@ function scaleGuard(name, phase, fn) {
 const ids = Object.fromEntries(names.map((n) => [n, []]));
 function listRunning(name) {
   const out = untimed(rtArgv(name, 'list', '--format', 'json'), `${name} list`, true);
-  const arr = JSON.parse(out.trim() || '[]') ?? [];
+  const arr = parse(out.trim() || '[]', `${name} list`) ?? [];
   return arr.filter((c) => c.status === 'running').length;
 }
 function stateListReps(tag, present) {
@@ -387,7 +409,7 @@ function stateListReps(tag, present) {
         const id = present ? ids[name][i % ids[name].length] : scale[name].probeId;
         const s = timer([rtArgv(name, 'state', id)], { capture: true });
         mustPass(s.results[0], `${name} state`);
-        if (present && JSON.parse(s.out).status !== 'running') throw new BenchError(`${name} state of ${id} is not running`);
+        if (present && parse(s.out, `${name} state`).status !== 'running') throw new BenchError(`${name} state of ${id} is not running`);
         st[name].push(s.results[0]);
         const l = timer([rtArgv(name, 'list')], { capture: true });
         mustPass(l.results[0], `${name} list`);
@@ -579,7 +601,10 @@ target('`delete --force` of a running container faster than runc', row('delete -
 target('`list` cost per container like crun (≈0.04 ms), not runc (≈0.34 ms)', scale.joey?.listPerContainerMs, '≤ 0.1 ms', scale.joey?.listPerContainerMs <= 0.1, `runc ${scale.runc?.listPerContainerMs?.toFixed(3) ?? '–'}, crun ${scale.crun?.listPerContainerMs?.toFixed(3) ?? '–'} ms in this run`);
 target('`state` cost per container like crun, not runc', scale.joey?.statePerContainerMs, '≤ 0.1 ms', scale.joey?.statePerContainerMs <= 0.1, `runc ${scale.runc?.statePerContainerMs?.toFixed(3) ?? '–'}, crun ${scale.crun?.statePerContainerMs?.toFixed(3) ?? '–'} ms in this run`);
 
+const buildChanged = buildStamp() !== build0;
+if (buildChanged) process.stderr.write('\nWARNING: dist/cli-bundle changed during the run: joey\'s figures mix two builds\n');
 const result = {
+  buildChangedDuringRun: buildChanged,
   date: new Date().toISOString(),
   rounds: ROUNDS,
   scale: SCALE,
@@ -611,6 +636,7 @@ md += `${ROUNDS} interleaved rounds (joey, ${names.filter((n) => n !== 'joey').j
 md += `- load average: ${result.loadavg.start} at the start, ${result.loadavg.end} at the end (2 vCPUs; other builds were running: compare ratios, not milliseconds). Took ${f1(result.durationS)} s.\n`;
 md += `- ${Object.entries(version).map(([k, v]) => `${k}: ${v}`).join('; ')}\n`;
 md += `- mount namespace: ${nsMode}\n`;
+if (buildChanged) md += `- **WARNING: joey's build (dist/cli-bundle) changed during the run; its figures mix two builds.**\n`;
 md += `- \`node empty.js\`: ${f1(nodeEmpty.wall)} ms wall, ${f1(nodeEmpty.cpu)} ms CPU, ${f1(nodeEmpty.maxrss_mb)} MB peak RSS.\n`;
 md += `- unavailable: ${Object.entries(unavailable).map(([k, v]) => `${k} (${v})`).join('; ') || 'none'}.\n\n`;
 const others = names.filter((n) => n !== 'joey');

@@ -5,7 +5,7 @@
  * §10). The timer is a child subreaper, as a containerd shim is, so orphans
  * are reparented to it and reaped at once.
  *
- *   timer [--mntns PATH] [--gap MS] [--capture] [--par K] STEP [--- STEP ...]
+ *   timer [--mntns PATH] [--gap MS] [--capture] [--errfile F] [--par K] STEP [--- STEP ...]
  *
  * STEP is an argv, or "@wait": block until any child of the timer exits (the
  * container's process after `start`: it was reparented here) and report that
@@ -14,7 +14,8 @@
  * nsenter (performance.md §12). --gap sleeps MS before each step (the idle gap
  * of §10). --capture sends each command's stdout to the timer's stderr (for
  * `state` and `list`, whose output the harness checks). --par K runs the
- * steps K at a time, without gaps, and prints one more line with the total. */
+ * steps K at a time, without gaps, and prints one more line with the total.
+ * --errfile appends the commands' stderr to F (else /dev/null). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 static int capture;
+static const char *errfile;
 /* An orphan reaped right after a step (a container that exited before the
  * timer got to "@wait"): when, and its status. */
 static double orphan_at = -1;
@@ -67,7 +69,8 @@ launch (char **argv)
       int null = open ("/dev/null", O_RDWR);
       dup2 (null, 0);
       dup2 (capture ? 2 : null, 1);
-      dup2 (null, 2);
+      int err = errfile ? open (errfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+      dup2 (err >= 0 ? err : null, 2);
       if (null > 2)
         close (null);
       execv (argv[0], argv);
@@ -132,6 +135,8 @@ main (int argc, char **argv)
         gap_ms = atoi (argv[++i]);
       else if (strcmp (argv[i], "--par") == 0 && i + 1 < argc)
         par = atoi (argv[++i]);
+      else if (strcmp (argv[i], "--errfile") == 0 && i + 1 < argc)
+        errfile = argv[++i];
       else if (strcmp (argv[i], "--capture") == 0)
         capture = 1;
       else
