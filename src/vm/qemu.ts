@@ -75,8 +75,16 @@ export function qemuArgs(o: QemuOptions): string[] {
   const tcg = o.accel.accel === 'tcg';
   const append = ['console=ttyS0', 'quiet', 'rdinit=/init', 'panic=-1', 'reboot=t', 'cryptomgr.notests'];
   if (tcg && o.accel.cpuKhz) append.push(`tsc_early_khz=${o.accel.cpuKhz}`);
+  // The fast kernel finds its virtio-mmio devices on the command line, which
+  // QEMU writes itself when ACPI is off (microvm's auto-kernel-cmdline); with
+  // ACPI on, its tiny ACPI fails to load QEMU's tables (AE_BAD_PARAMETER)
+  // and nothing is found. Debian's kernel lacks VIRTIO_MMIO_CMDLINE_DEVICES
+  // and needs ACPI.
+  const machine = ['microvm', 'x-option-roms=off'];
+  if (tcg) machine.push('pit=on', 'pic=on', 'rtc=on');
+  if (o.assets.tier === 'fast') machine.push('acpi=off');
   const args = [
-    '-M', tcg ? 'microvm,x-option-roms=off,pit=on,pic=on,rtc=on' : 'microvm,x-option-roms=off',
+    '-M', machine.join(','),
     '-accel', o.accel.accel,
     '-cpu', tcg ? 'max' : 'host',
     '-m', String(o.size.memMiB),
