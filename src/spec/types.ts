@@ -9,8 +9,15 @@
  *
  * This file checks shape and closed vocabularies (rlimit names, capability
  * names, seccomp actions …). Rules that relate fields to each other live in
- * validate.ts. Only validate.ts and this file import zod; import types from
- * here with `import type` so nothing else pays for loading it.
+ * checks.ts. Only validate.ts and this file import zod (and shape-gen.ts, a
+ * build tool); import types from here with `import type` so nothing else
+ * pays for loading it.
+ *
+ * `joey create`/`run`/`exec` check a valid config without zod, with
+ * shape.generated.ts, which shape-gen.ts derives from these schemas. After
+ * changing one, regenerate it:
+ *   npx tsc -p . && node dist/spec/shape-gen.js > src/spec/shape.generated.ts
+ * (test/unit/spec/shape.test.ts fails until you do).
  *
  * Field names are exactly the JSON names.
  */

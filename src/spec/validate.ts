@@ -10,8 +10,10 @@
  * Each failure is a SpecError `<json path>: <what> (<spec section>)`, e.g.
  *   process.rlimits[2].type: unknown rlimit "RLIMIT_TEST" (config.md#posix-process)
  *
- * Pure: no file system access (bundle.ts checks that root.path exists), so
+ * Pure: no file system access (open.ts checks that root.path exists), so
  * the checks are the same on every host and in unit tests.
+ * This is the zod path: `joey create`/`run` go through open.ts, which
+ * checks a valid config without zod and comes here only for the error.
  * Mirrors: runc validate.Validate + specconv; runtime-tools validate.
  */
 
