@@ -155,6 +155,10 @@ function edit(base: unknown, path: Path, change: (parent: Json, key: string | nu
   return copy;
 }
 
+function unwrap(shape: Shape): Shape {
+  return shape.kind === 'optional' || shape.kind === 'default' ? unwrap(shape.inner) : shape;
+}
+
 /** Mutations of `base`: each node deleted, replaced by junk and by values aimed at its kind. */
 function* mutations(shape: Shape, base: unknown, thorough: boolean): Generator<[string, unknown]> {
   yield ['base', base];
@@ -163,7 +167,9 @@ function* mutations(shape: Shape, base: unknown, thorough: boolean): Generator<[
     if (path.length > 0) {
       yield [`${at} deleted`, edit(base, path, (p, k) => (Array.isArray(p) ? p.splice(k as number, 1) : delete p[k]))];
     }
-    const values = thorough ? [...replacements(node), ...JUNK] : replacements(node).slice(0, 3);
+    // leaves already get retyped by replacements(); the junk list is for containers
+    const leaf = !['object', 'array', 'record'].includes(unwrap(node).kind);
+    const values = thorough ? [...replacements(node), ...(leaf ? [true, {}, []] : JUNK)] : replacements(node).slice(0, 3);
     for (const v of values) {
       yield [`${at} = ${JSON.stringify(v)}`, path.length === 0 ? structuredClone(v) : edit(base, path, (p, k) => (p[k] = structuredClone(v)))];
     }
