@@ -1,44 +1,180 @@
 #!/usr/bin/env node
-// bench/vm.mjs — `joey --vm run` of a process that exits at once, under the
-// accelerator joey picks (TCG on the project machine); docs/vm.md §3.
-// Usage: node bench/vm.mjs [runs=5]   (root; needs `npm run build:vm`)
-// Prints one line per run and the median/min wall time; the container is the
-// static probe running `exit 0` (the rootfs has no /bin/true).
-import { spawnSync } from 'node:child_process';
+// bench/vm.mjs — `joey --vm run` of a process that exits at once, once per
+// guest-kernel tier present (debian = Debian's stock kernel + modules, fast =
+// the minimal kernel of `joey vm kernel build`), beside namespace-mode
+// `joey run` of the same bundle, interleaved in one run; docs/vm.md §3, §6.9.
+//
+// Usage (root; after `npm run build` and `npm run build:vm`, optionally
+// `joey vm kernel build`), from the repo root, no npm script needed:
+//   node bench/vm.mjs [runs=10] [--no-write]
+// Writes bench/results/vm.md and bench/results/vm.json unless --no-write.
+//
+// The container is the static probe installed as /bin/true, run as
+// `/bin/true exit 0` (the bundle has no libc, so no coreutils true).
+// Each round runs every mode once, in an order rotated per round, so drift in
+// the machine's load hits all modes alike. A tier is picked with
+// JOEY_VM_TIER (src/vm/assets.ts).
+//
+// QEMU's peak RSS: joey writes QEMU's pid to <root>/<id>/state.json right
+// after spawning it; this script polls that file, then /proc/<pid>/status
+// every 10 ms and keeps the last VmHWM (the kernel's high-water mark of the
+// resident set, monotonic) until the process is gone or a zombie. The value
+// is exact up to what QEMU maps in its last <10 ms, which is shutdown. A
+// memory cgroup around `joey` would also count Node and the page cache, and
+// getrusage(RUSAGE_CHILDREN) would need the waiting parent (joey) to report.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const TOP = resolve(import.meta.dirname, '..');
 const JOEY = join(TOP, 'bin', 'joey');
-const runs = Number(process.argv[2] ?? 5);
+const argv = process.argv.slice(2);
+const write = !argv.includes('--no-write');
+const runs = Number(argv.find((a) => /^\d+$/.test(a)) ?? 10);
+
 const root = fs.mkdtempSync(join(tmpdir(), 'joey-vm-bench-root-'));
 const bundle = fs.mkdtempSync(join(tmpdir(), 'joey-vm-bench-'));
 for (const d of ['bin', 'proc', 'dev', 'sys', 'tmp', 'etc']) fs.mkdirSync(join(bundle, 'rootfs', d), { recursive: true });
 fs.copyFileSync(join(TOP, 'native', 'build', 'probe'), join(bundle, 'rootfs', 'bin', 'true'));
 fs.chmodSync(join(bundle, 'rootfs', 'bin', 'true'), 0o755);
-const spec = JSON.parse(spawnSync(JOEY, ['spec', '--bundle', bundle], { encoding: 'utf8' }).status === 0 ? fs.readFileSync(join(bundle, 'config.json'), 'utf8') : '{}');
+
+function run(args, env = {}) {
+  return new Promise((res) => {
+    const c = spawn(JOEY, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('close', (status) => res({ status, out, err }));
+  });
+}
+
+if ((await run(['spec', '--bundle', bundle])).status !== 0) throw new Error('joey spec failed');
+const spec = JSON.parse(fs.readFileSync(join(bundle, 'config.json'), 'utf8'));
 spec.process.terminal = false;
 spec.process.args = ['/bin/true', 'exit', '0'];
 fs.writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
 
-const doctor = spawnSync(JOEY, ['vm', 'doctor'], { encoding: 'utf8' }).stdout;
-const accel = /accelerator: (\w+)/.exec(doctor)?.[1] ?? '?';
-const kernel = /kernel in use: (\S+)/.exec(doctor)?.[1] ?? '?';
-const times = [];
-for (let i = 0; i < runs; i++) {
-  const t0 = performance.now();
-  const r = spawnSync(JOEY, ['--root', root, '--vm', 'run', '--bundle', bundle, `b${i}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) {
-    console.error(`run ${i}: exit ${r.status}`);
-    process.exit(1);
-  }
-  times.push(ms);
-  console.log(`run ${i}: ${(ms / 1000).toFixed(2)} s`);
+const doctor = JSON.parse((await run(['vm', 'doctor', '--json'])).out || '{"lines":[]}');
+const line = (what) => doctor.lines.find((l) => l.what === what);
+const accel = /^(\w+)/.exec(line('accelerator')?.detail ?? '')?.[1] ?? '?';
+const tiers = ['debian', 'fast'].filter((t) => line(`kernel (${t})`)?.ok);
+if (tiers.length === 0) {
+  console.error('no guest kernel: run `npm run build:vm` (and `joey vm kernel build`)');
+  process.exit(1);
 }
-times.sort((a, b) => a - b);
-const median = times[Math.floor(times.length / 2)];
-console.log(`joey --vm run (exit 0), accel ${accel}, kernel ${kernel}, ${runs} runs: median ${(median / 1000).toFixed(2)} s, min ${(times[0] / 1000).toFixed(2)} s; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+const qemuVersion = /\(([^)]*)\)/.exec(line('qemu')?.detail ?? '')?.[1] ?? '?';
+
+function vmhwmKiB(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    if (/^State:\s*Z/m.test(s)) return undefined;
+    const m = /^VmHWM:\s*(\d+) kB/m.exec(s);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One timed `joey run`; for --vm, QEMU's peak RSS sampled as described above. */
+async function once(mode, i) {
+  const id = `${mode}-${i}`;
+  const vm = mode !== 'namespace';
+  const args = ['--root', root, ...(vm ? ['--vm'] : []), 'run', '--bundle', bundle, id];
+  let pid;
+  let hwm;
+  let done = false;
+  const poll = vm
+    ? setInterval(() => {
+        if (done) return;
+        if (pid === undefined) {
+          try {
+            pid = JSON.parse(fs.readFileSync(join(root, id, 'state.json'), 'utf8')).pid || undefined;
+          } catch {
+            return;
+          }
+        }
+        const v = pid && vmhwmKiB(pid);
+        if (v) hwm = v;
+      }, 10)
+    : undefined;
+  const t0 = performance.now();
+  const r = await run(args, vm ? { JOEY_VM_TIER: mode } : {});
+  const ms = performance.now() - t0;
+  done = true;
+  if (poll) clearInterval(poll);
+  if (r.status !== 0) throw new Error(`${mode} run ${i}: exit ${r.status}: ${r.err.trim()}`);
+  return { ms, rssKiB: hwm };
+}
+
+const modes = [...tiers, 'namespace'];
+const samples = Object.fromEntries(modes.map((m) => [m, []]));
+const load0 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+for (let i = 0; i < runs; i++) {
+  const order = modes.map((_, k) => modes[(k + i) % modes.length]);
+  const parts = [];
+  for (const m of order) {
+    const s = await once(m, i);
+    samples[m].push(s);
+    parts.push(`${m} ${(s.ms / 1000).toFixed(2)} s${s.rssKiB ? ` ${(s.rssKiB / 1024).toFixed(0)} MiB` : ''}`);
+  }
+  console.log(`round ${i}: ${parts.join(', ')}`);
+}
+const load1 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? undefined : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const rows = modes.map((m) => {
+  const ms = samples[m].map((s) => s.ms);
+  const rss = samples[m].map((s) => s.rssKiB).filter((x) => x !== undefined);
+  return {
+    mode: m === 'namespace' ? 'namespace' : `vm/${m}`,
+    runs: ms.length,
+    medianMs: Math.round(median(ms)),
+    minMs: Math.round(Math.min(...ms)),
+    maxMs: Math.round(Math.max(...ms)),
+    qemuPeakRssMiB: rss.length ? Math.round(median(rss) / 1024) : undefined,
+    qemuPeakRssMaxMiB: rss.length ? Math.round(Math.max(...rss) / 1024) : undefined,
+  };
+});
+
+const header = ['mode', 'runs', 'median', 'min', 'max', 'QEMU peak RSS (median / max)'];
+const table = [
+  `| ${header.join(' | ')} |`,
+  `| ${header.map(() => '---').join(' | ')} |`,
+  ...rows.map((r) => `| ${r.mode} | ${r.runs} | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${(r.maxMs / 1000).toFixed(2)} s | ${r.qemuPeakRssMiB !== undefined ? `${r.qemuPeakRssMiB} / ${r.qemuPeakRssMaxMiB} MiB` : '—'} |`),
+];
+const when = new Date().toISOString();
+const meta = { when, accel, qemu: qemuVersion, cpus: (await import('node:os')).availableParallelism(), load: { before: load0, after: load1 }, runs };
+console.log(`\njoey run of \`true\` (the static probe, exit 0): --vm per kernel tier (accel ${accel}) beside namespace mode, ${runs} interleaved rounds`);
+console.log(table.join('\n'));
+console.log(`load ${load0} → ${load1}`);
+
+if (write) {
+  const dir = join(TOP, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(join(dir, 'vm.json'), `${JSON.stringify({ ...meta, rows, samples }, null, 2)}\n`);
+  fs.writeFileSync(
+    join(dir, 'vm.md'),
+    [
+      '# `joey --vm run` by kernel tier, beside namespace mode',
+      '',
+      `Written by \`node bench/vm.mjs ${runs}\` on ${when.slice(0, 10)}: accelerator **${accel}**, ${qemuVersion}, ${meta.cpus} CPUs,`,
+      `load average ${load0} before and ${load1} after. Each round runs every mode once (order rotated);`,
+      'the container is `/bin/true exit 0` (the static probe), so the time is launch → exit → cleanup.',
+      'QEMU peak RSS is its VmHWM, sampled every 10 ms until it exits. `debian` is Debian\'s generic',
+      'kernel with 9p/virtio modules loaded by the agent; `fast` is the minimal kernel',
+      '(`joey vm kernel build`, native/vm/kernel.config), everything built in.',
+      '',
+      ...table,
+      '',
+    ].join('\n'),
+  );
+  console.log(`wrote bench/results/vm.md and vm.json`);
+}
 fs.rmSync(bundle, { recursive: true, force: true });
 fs.rmSync(root, { recursive: true, force: true });
