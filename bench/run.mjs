@@ -589,7 +589,7 @@ const nodeEmpty = {
   maxrss_mb: Math.max(...nodeRow.filter(Boolean).map((s) => s.maxrss_kb)) / 1024,
 };
 const row = (s) => rows.find((r) => r.scenario === s);
-const joeyPeakMB = Math.max(...rows.map((r) => r.joey?.maxrss_mb ?? 0), ...['runDetachedSerial', 'runDetachedPar2', 'deleteForceSerial', 'deleteForcePar2'].map((p) => scale.joey?.[p]?.peakMB ?? 0), scale.joey?.peakStateListMB ?? 0);
+const joeyPeakMB = Math.max(...rows.map((r) => (Number.isFinite(r.joey?.maxrss_mb) ? r.joey.maxrss_mb : 0)), ...['runDetachedSerial', 'runDetachedPar2', 'deleteForceSerial', 'deleteForcePar2'].map((p) => scale.joey?.[p]?.peakMB ?? 0), scale.joey?.peakStateListMB ?? 0);
 const targets = [];
 const target = (what, measured, limit, met, note = '') => targets.push({ what, measured, limit, met: Number.isFinite(measured) ? met : null, note });
 target('`joey run` ≤ 1.3 × `node empty.js`', row('run (true)')?.joeyOverNode, '1.3×', row('run (true)')?.joeyOverNode <= 1.3);
