@@ -8,6 +8,7 @@
  * exec.fifo tells created from running; the freezer tells paused.
  */
 import * as fs from 'node:fs';
+import { readSmall } from './small-read.js';
 import { join } from 'node:path';
 import type { StoredState } from './store.js';
 
@@ -17,7 +18,7 @@ export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 export function procStat(pid: number): { startTime: number; state: string } | null {
   let text: string;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    text = readSmall(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }

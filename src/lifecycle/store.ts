@@ -13,6 +13,7 @@
  * reboot, after which every container in it is gone anyway (runc does the same).
  */
 import * as fs from 'node:fs';
+import { readSmall } from './small-read.js';
 import { join, resolve } from 'node:path';
 import { StateError, fromNodeError } from '../errors.js';
 import { addon, LOCK_EX } from '../native/addon.js';
@@ -101,7 +102,7 @@ export function readState(root: string, id: string): StoredState {
   const dir = stateDir(root, id);
   let text: string;
   try {
-    text = fs.readFileSync(join(dir, 'state.json'), 'utf8');
+    text = readSmall(join(dir, 'state.json'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
       throw new StateError('container does not exist', { code: 'ENOTEXIST' });
