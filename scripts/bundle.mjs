@@ -46,20 +46,29 @@ const coldModules = {
   },
 };
 
-// esbuild's __toESM copies every export of a CommonJS module (node:fs has
-// ~100) into a fresh object at each import site; memoize it per module so
-// node:fs is wrapped once, not once per file that imports it.
-const memoToESM = {
-  name: 'memo-to-esm',
+// Two edits to the CommonJS output, and stale code caches removed:
+//  - a cold module's import() goes through joey.cjs (src/cli/hot.ts): the
+//    verb bundles run from vm.Script, where import() has no loader;
+//  - esbuild's __toESM copies every export of a CommonJS module (node:fs has
+//    ~100) into a fresh object at each import site; memoize it per module so
+//    node:fs is wrapped once, not once per file that imports it.
+const postProcess = {
+  name: 'post-process',
   setup(b) {
     b.onEnd(async (result) => {
       if (result.errors.length) return;
-      const { readFile, writeFile, readdir } = await import('node:fs/promises');
+      const { readFile, writeFile, readdir, rm } = await import('node:fs/promises');
+      for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs.cache'))) await rm(`${OUT}/${f}`, { force: true });
       for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs'))) {
         const path = `${OUT}/${f}`;
-        const src = await readFile(path, 'utf8');
+        let src = await readFile(path, 'utf8');
+        src = src.replace(/\bimport\((".\/cold-[a-z]+\.js")\)/g, 'globalThis.__joeyCold($1)');
+        if (/\bimport\("\.\/cold-/.test(src)) throw new Error(`${path}: a cold import() was not rewritten`);
         const head = 'var __toESM = (mod, isNodeMode, target) => (';
-        if (!src.includes('__toESM(')) continue;
+        if (!src.includes('__toESM(')) {
+          await writeFile(path, src);
+          continue;
+        }
         if (src.split(head).length !== 2) throw new Error(`${path}: esbuild's __toESM helper changed; update scripts/bundle.mjs`);
         const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
         await writeFile(path, src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`));
@@ -73,7 +82,7 @@ await build({
   entryPoints: { joey: 'src/cli/hot.ts', ...Object.fromEntries(VERBS.map((v) => [`verb-${v}`, `src/cli/verbs/${v}.ts`])) },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [coldModules, memoToESM],
+  plugins: [coldModules, postProcess],
   define: { 'import.meta.url': '__joeyImportMetaUrl' },
   banner: { js: "const __joeyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -168,12 +168,14 @@ export function parseFast(argv: string[]): FastCommand | undefined {
 /** The body of one verb, given the parsed command and the runtime's globals. */
 export type VerbBody = (c: FastCommand, g: Globals) => Promise<void>;
 
-/** Run a verb with the CLI's error boundary: one log line, runc's exit status. */
-export async function runFast(c: FastCommand, body: VerbBody): Promise<void> {
+/** Run a verb with the CLI's error boundary: one log line, runc's exit status. False if it failed. */
+export async function runFast(c: FastCommand, body: VerbBody): Promise<boolean> {
   const logger = new Logger(c.flags.log, c.flags.logFormat, !!c.flags.debug);
   try {
     await body(c, makeGlobals(c.flags, logger));
+    return true;
   } catch (err) {
     reportError(err, logger);
+    return false;
   }
 }

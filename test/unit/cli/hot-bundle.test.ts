@@ -1,7 +1,8 @@
 /**
  * bin/joey's entry loads one small CommonJS bundle per verb (src/cli/hot.ts):
- * check that `state` reads exactly joey.cjs and verb-state.cjs, and that no
- * verb bundle carries commander or zod.
+ * check that `state` reads exactly joey.cjs and verb-state.cjs, that the code
+ * cache is written only after a call that succeeds, and that no verb bundle
+ * carries commander or zod.
  * Needs the bundle (`npm run build`, done by `npm ci`).
  */
 import { spawnSync } from 'node:child_process';
@@ -14,15 +15,46 @@ const OUT = join(__dirname, '..', '..', '..', 'dist', 'cli-bundle');
 const built = existsSync(join(OUT, 'joey.cjs'));
 
 describe.runIf(built)('the per-verb CommonJS bundles (dist/cli-bundle, built by npm ci)', () => {
-  it('state loads joey.cjs and verb-state.cjs and nothing else of ours', () => {
+  it('state reads joey.cjs and verb-state.cjs and no other code of ours', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joey-hot-'));
     try {
+      // The verb bundle is read and compiled through vm.Script, so record
+      // every file of dist/cli-bundle that is opened, not require.cache.
       const preload = join(dir, 'preload.cjs');
-      writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.OUT_FILE, JSON.stringify(Object.keys(require.cache))));");
+      writeFileSync(
+        preload,
+        `const fs = require('fs'); const seen = new Set(); const open = fs.openSync;
+const read = fs.readFileSync; const note = (p) => { if (String(p).startsWith(${JSON.stringify(OUT)})) seen.add(String(p)); };
+fs.openSync = function (p, ...rest) { note(p); return open.call(this, p, ...rest); };
+fs.readFileSync = function (p, ...rest) { note(p); return read.call(this, p, ...rest); };
+process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([...seen, ...Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(OUT)}))])));`,
+      );
       const r = spawnSync(process.execPath, ['-r', preload, join(OUT, 'joey.cjs'), '--root', dir, 'state', 'nope'], { encoding: 'utf8', env: { ...process.env, OUT_FILE: join(dir, 'loaded.json') } });
       expect(r.stderr).toContain('container does not exist');
-      const loaded = (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).filter((f) => f !== preload);
-      expect(loaded.map((f) => f.slice(OUT.length + 1)).sort()).toEqual(['joey.cjs', 'verb-state.cjs']);
+      const loaded = new Set((JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).map((f) => f.slice(OUT.length + 1)));
+      expect([...loaded].filter((f) => !f.endsWith('.cache')).sort()).toEqual(['joey.cjs', 'verb-state.cjs']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('writes a V8 code cache for a verb after a call that succeeds, and not after one that fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joey-hot-'));
+    const cache = join(OUT, 'verb-list.cjs.cache');
+    try {
+      rmSync(cache, { force: true });
+      spawnSync(process.execPath, [join(OUT, 'joey.cjs'), '--root', join(dir, 'not-a-dir-file'), 'list', '-q'], { encoding: 'utf8' });
+      writeFileSync(join(dir, 'blocker'), '');
+      const bad = spawnSync(process.execPath, [join(OUT, 'joey.cjs'), '--root', join(dir, 'blocker'), 'list'], { encoding: 'utf8' });
+      expect(bad.status).not.toBe(0);
+      const hadCache = existsSync(cache);
+      rmSync(cache, { force: true });
+      const failOnly = spawnSync(process.execPath, [join(OUT, 'joey.cjs'), '--root', join(dir, 'blocker'), 'list'], { encoding: 'utf8' });
+      expect(failOnly.status).not.toBe(0);
+      expect(existsSync(cache)).toBe(false);
+      const ok = spawnSync(process.execPath, [join(OUT, 'joey.cjs'), '--root', dir, 'list', '-q'], { encoding: 'utf8' });
+      expect(ok.status).toBe(0);
+      expect(existsSync(cache)).toBe(true);
+      expect(hadCache).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
