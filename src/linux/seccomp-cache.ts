@@ -19,17 +19,24 @@ import type { CompiledSeccomp, LinuxSeccompLike } from './seccomp.js';
 const VERSION = 1;
 
 /**
- * Two FNV-1a 32-bit hashes over the length and every 7th character, as 16
- * hex digits: a file name, not a proof (the full key is compared), and cheap
- * on a 20 KB profile in a process that has not warmed up its JIT.
+ * Two FNV-1a-style 32-bit hashes over the key's UTF-8 bytes, four at a time,
+ * as 16 hex digits: a file name, not a proof (the full key is compared), and
+ * cheap on a 20 KB profile in a process whose JIT has not warmed up.
  */
 export function cacheName(s: string): string {
-  let h1 = 0x811c9dc5 ^ s.length;
+  let b = Buffer.from(s, 'utf8');
+  if (b.byteOffset % 4) b = Buffer.from(b); // a fresh, aligned copy
+  const words = new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
+  let h1 = 0x811c9dc5 ^ b.length;
   let h2 = 0x050c5d1f;
-  for (let i = 0; i < s.length; i += 7) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 13);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h2 = Math.imul(h2 ^ w, 0x01000193) ^ (h2 >>> 13);
+  }
+  for (let i = words.length * 4; i < b.length; i++) {
+    h1 = Math.imul(h1 ^ b[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ b[i]!, 0x01000193) ^ (h2 >>> 13);
   }
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
