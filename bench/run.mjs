@@ -17,7 +17,7 @@
 // where cgroup2's cgroup.controllers is masked, so crun accepts the host
 // (performance.md §12); on a pure cgroup-v2 host no namespace is needed.
 //
-// Writes bench/results/latest.{md,json,svg}.
+// Writes bench/results/latest.{md,json,svg} (or $BENCH_OUT/).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -695,9 +695,13 @@ plotted.forEach((r, i) => {
 });
 svg += '</svg>\n';
 
-fs.writeFileSync(join(HERE, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-fs.writeFileSync(join(HERE, 'results', 'latest.md'), md);
-fs.writeFileSync(join(HERE, 'results', 'latest.svg'), svg);
+// BENCH_OUT: another directory for the results (CI's smoke run must not
+// overwrite the committed ones).
+const OUT_DIR = process.env.BENCH_OUT ?? join(HERE, 'results');
+fs.mkdirSync(OUT_DIR, { recursive: true });
+fs.writeFileSync(join(OUT_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+fs.writeFileSync(join(OUT_DIR, 'latest.md'), md);
+fs.writeFileSync(join(OUT_DIR, 'latest.svg'), svg);
 process.stdout.write(md);
 
 for (const r of Object.values(roots)) fs.rmSync(r, { recursive: true, force: true });
