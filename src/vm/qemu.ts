@@ -81,11 +81,11 @@ export function qemuArgs(o: QemuOptions): string[] {
   // ~5-10 % of the fast kernel's boot).
   if (tcg && o.accel.cpuKhz) append.push(`tsc_early_khz=${o.accel.cpuKhz}`);
   if (tcg) append.push('tsc=reliable');
-  // The fast kernel finds its virtio-mmio devices on the command line, which
-  // QEMU writes itself when ACPI is off (microvm's auto-kernel-cmdline); with
-  // ACPI on, its tiny ACPI fails to load QEMU's tables (AE_BAD_PARAMETER)
-  // and nothing is found. Debian's kernel lacks VIRTIO_MMIO_CMDLINE_DEVICES
-  // and needs ACPI.
+  // The fast kernel has no ACPI (native/vm/kernel.config): it finds its
+  // virtio-mmio devices on the command line, which QEMU writes itself when
+  // ACPI is off (microvm's auto-kernel-cmdline), and powers off through
+  // isa-debug-exit. Debian's kernel lacks VIRTIO_MMIO_CMDLINE_DEVICES and
+  // finds the devices through ACPI.
   const machine = ['microvm', 'x-option-roms=off'];
   if (tcg) machine.push('pit=on', 'pic=on', 'rtc=on');
   if (o.assets.tier === 'fast') machine.push('acpi=off');
