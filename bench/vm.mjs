@@ -85,6 +85,8 @@ async function once(mode, i) {
   let pid;
   let hwm;
   let done = false;
+  let tSpawn;
+  let tGone;
   const poll = vm
     ? setInterval(() => {
         if (done) return;
@@ -94,9 +96,11 @@ async function once(mode, i) {
           } catch {
             return;
           }
+          if (pid) tSpawn = performance.now();
         }
         const v = pid && vmhwmKiB(pid);
         if (v) hwm = v;
+        else if (pid && tGone === undefined) tGone = performance.now();
       }, 10)
     : undefined;
   const t0 = performance.now();
@@ -105,7 +109,10 @@ async function once(mode, i) {
   done = true;
   if (poll) clearInterval(poll);
   if (r.status !== 0) throw new Error(`${mode} run ${i}: exit ${r.status}: ${r.err.trim()}`);
-  return { ms, rssKiB: hwm };
+  // phases, to 10 ms: joey before QEMU runs, QEMU's life (boot, container,
+  // power-off), joey after QEMU is gone
+  const phases = tSpawn !== undefined && tGone !== undefined ? { beforeMs: tSpawn - t0, qemuMs: tGone - tSpawn, afterMs: t0 + ms - tGone } : undefined;
+  return { ms, rssKiB: hwm, phases };
 }
 
 const modes = [...tiers, 'namespace'];
@@ -128,6 +135,11 @@ const median = (xs) => {
   const n = s.length;
   return n === 0 ? undefined : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
+function phase(ss) {
+  const p = ss.map((s) => s.phases).filter(Boolean);
+  if (!p.length) return undefined;
+  return Object.fromEntries(['beforeMs', 'qemuMs', 'afterMs'].map((k) => [k, Math.round(median(p.map((x) => x[k])))]));
+}
 const rows = modes.map((m) => {
   const ms = samples[m].map((s) => s.ms);
   const rss = samples[m].map((s) => s.rssKiB).filter((x) => x !== undefined);
@@ -139,14 +151,15 @@ const rows = modes.map((m) => {
     maxMs: Math.round(Math.max(...ms)),
     qemuPeakRssMiB: rss.length ? Math.round(median(rss) / 1024) : undefined,
     qemuPeakRssMaxMiB: rss.length ? Math.round(Math.max(...rss) / 1024) : undefined,
+    phasesMedianMs: phase(samples[m]),
   };
 });
 
-const header = ['mode', 'runs', 'median', 'min', 'max', 'QEMU peak RSS (median / max)'];
+const header = ['mode', 'runs', 'median', 'min', 'max', 'QEMU peak RSS (median / max)', 'before QEMU / QEMU alive / after (medians)'];
 const table = [
   `| ${header.join(' | ')} |`,
   `| ${header.map(() => '---').join(' | ')} |`,
-  ...rows.map((r) => `| ${r.mode} | ${r.runs} | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${(r.maxMs / 1000).toFixed(2)} s | ${r.qemuPeakRssMiB !== undefined ? `${r.qemuPeakRssMiB} / ${r.qemuPeakRssMaxMiB} MiB` : '—'} |`),
+  ...rows.map((r) => `| ${r.mode} | ${r.runs} | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${(r.maxMs / 1000).toFixed(2)} s | ${r.qemuPeakRssMiB !== undefined ? `${r.qemuPeakRssMiB} / ${r.qemuPeakRssMaxMiB} MiB` : '—'} | ${r.phasesMedianMs ? `${r.phasesMedianMs.beforeMs} / ${r.phasesMedianMs.qemuMs} / ${r.phasesMedianMs.afterMs} ms` : '—'} |`),
 ];
 const when = new Date().toISOString();
 const meta = { when, accel, qemu: qemuVersion, cpus: (await import('node:os')).availableParallelism(), load: { before: load0, after: load1 }, runs };
@@ -166,7 +179,8 @@ if (write) {
       `Written by \`node bench/vm.mjs ${runs}\` on ${when.slice(0, 10)}: accelerator **${accel}**, ${qemuVersion}, ${meta.cpus} CPUs,`,
       `load average ${load0} before and ${load1} after. Each round runs every mode once (order rotated);`,
       'the container is `/bin/true exit 0` (the static probe), so the time is launch → exit → cleanup.',
-      'QEMU peak RSS is its VmHWM, sampled every 10 ms until it exits. `debian` is Debian\'s generic',
+      'QEMU peak RSS is its VmHWM, sampled every 10 ms until it exits; the same sampling splits each run into',
+      'joey before QEMU is spawned, QEMU alive (boot, container, power-off) and joey after QEMU is gone. `debian` is Debian\'s generic',
       'kernel with 9p/virtio modules loaded by the agent; `fast` is the minimal kernel',
       '(`joey vm kernel build`, native/vm/kernel.config), everything built in.',
       '',
