@@ -64,7 +64,7 @@ if (tiers.length === 0) {
   console.error('no guest kernel: run `npm run build:vm` (and `joey vm kernel build`)');
   process.exit(1);
 }
-const qemuVersion = /\(([^)]*)\)/.exec(line('qemu')?.detail ?? '')?.[1] ?? '?';
+const qemuVersion = /^\S+ \((.*)\)$/.exec(line('qemu')?.detail ?? '')?.[1] ?? '?';
 
 function vmhwmKiB(pid) {
   try {
