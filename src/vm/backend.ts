@@ -62,7 +62,7 @@ import { compile, compileExec } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import { encodePlan, initOps } from '../plan/encode.js';
 import { describeOp } from '../plan/render.js';
-import { compileSeccomp } from '../linux/seccomp.js';
+import { compileSeccompCached } from '../linux/seccomp-cache.js';
 import { resourcesToWrites, type LinuxResources } from '../cgroups/resources.js';
 import { compileDeviceProgram, normalizeDeviceRules } from '../cgroups/devices.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
@@ -259,17 +259,6 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
   const qemu = requireQemu();
   const assets = requireKernel();
   const accel = chooseAccel(g.vmAccel);
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  const plan = compile(guestSpec(spec), {
-    id,
-    bundle,
-    rootfs: GUEST_ROOTFS,
-    stateDir: GUEST_STATE,
-    host: guestHost(),
-    seccomp,
-    consoleSocket: terminal ? GUEST_CONSOLE : undefined,
-  });
-  const cgroupText = guestCgroupWrites(spec.linux?.resources as LinuxResources | undefined);
   const size = vmSize(spec);
 
   const dir = makeStateDir(g.root, id);
@@ -286,6 +275,21 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
     state.pid = q.pid;
     state.startTime = procStat(q.pid)?.startTime ?? 0;
     writeState(dir, state);
+    // The guest takes about a second to boot under TCG: compile what the
+    // agent needs meanwhile, not before QEMU starts. A compile error still
+    // leaves nothing behind (the catch below kills QEMU and removes the dir).
+    const seccomp = spec.linux?.seccomp ? await compileSeccompCached(spec.linux.seccomp, g.root) : undefined;
+    const plan = compile(guestSpec(spec), {
+      id,
+      bundle,
+      rootfs: GUEST_ROOTFS,
+      stateDir: GUEST_STATE,
+      host: guestHost(),
+      seccomp,
+      consoleSocket: terminal ? GUEST_CONSOLE : undefined,
+    });
+    const cgroupText = guestCgroupWrites(spec.linux?.resources as LinuxResources | undefined);
+    const devices = guestDeviceProgram(spec);
     const alive = () => !q.exited();
     const timeout = bootTimeoutMs(accel);
     const t0 = Date.now();
@@ -315,7 +319,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
     const ops = initOps(plan);
     const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
     if (cgroupText) await ctl.request('CGROUP', ['OK'], 30_000, Buffer.from(cgroupText));
-    await ctl.request('DEVICES', ['OK'], 30_000, guestDeviceProgram(spec));
+    await ctl.request('DEVICES', ['OK'], 30_000, devices);
     await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
     vm.guestPid = await createInGuest(ctl, `CREATE ${mode}${terminal ? ' tty' : ''}`, spec, state, describe);
     if (terminal && o.consoleSocket) {
@@ -589,7 +593,7 @@ export async function vmExec(
   if (vm.mode === 'relay') throw new StateError('exec: this microVM\'s channel is held by the `joey run` that started it; exec needs a detached container');
   const status = statusOf(g.root, s);
   if (status !== 'running') throw new StateError(`cannot exec in a ${status} container`);
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const seccomp = spec.linux?.seccomp ? await compileSeccompCached(spec.linux.seccomp, g.root) : undefined;
   const plan = compileExec(spec, proc, {
     id: s.id,
     bundle: s.bundle,
