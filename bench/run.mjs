@@ -39,7 +39,8 @@ const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();
 const buildStamp = () => {
   try {
     const d = join(TOP, 'dist', 'cli-bundle');
-    return fs.readdirSync(d).map((f) => `${f}:${fs.statSync(join(d, f)).mtimeMs}`).sort().join(',');
+    // *.cache: V8 code caches joey writes itself on first use (src/cli/hot.ts), not a rebuild.
+    return fs.readdirSync(d).filter((f) => !f.endsWith('.cache')).map((f) => `${f}:${fs.statSync(join(d, f)).mtimeMs}`).sort().join(',');
   } catch {
     return 'none';
   }

@@ -46,9 +46,9 @@ const coldModules = {
   },
 };
 
-// Two edits to the CommonJS output, and stale code caches removed:
-//  - a cold module's import() goes through joey.cjs (src/cli/hot.ts): the
-//    verb bundles run from vm.Script, where import() has no loader;
+// Two edits to the CommonJS output:
+//  - a cold module's import() goes through joey.cjs (globalThis.__joeyCold,
+//    src/cli/hot.ts), so a verb bundle works however it is loaded;
 //  - esbuild's __toESM copies every export of a CommonJS module (node:fs has
 //    ~100) into a fresh object at each import site; memoize it per module so
 //    node:fs is wrapped once, not once per file that imports it.
@@ -58,6 +58,7 @@ const postProcess = {
     b.onEnd(async (result) => {
       if (result.errors.length) return;
       const { readFile, writeFile, readdir, rm } = await import('node:fs/promises');
+      // V8 code caches an earlier build wrote (no longer used, see hot.ts)
       for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs.cache'))) await rm(`${OUT}/${f}`, { force: true });
       for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs'))) {
         const path = `${OUT}/${f}`;
