@@ -20,6 +20,29 @@
 #endif
 
 /* Connect while the host's filesystem is still our root (before pivot). */
+/* runc's console-socket message: one sendmsg with "/dev/ptmx" as data and
+ * the master as SCM_RIGHTS (clients.md §5). Shared with vmrelay.c, which
+ * sends a host pty's master the same way. Returns sendmsg's result. */
+int
+send_pty_master (int sock, int master)
+{
+  char name[] = "/dev/ptmx";
+  struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } cm;
+  memset (&cm, 0, sizeof cm);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &master, sizeof (int));
+  return (int) sendmsg (sock, &msg, MSG_NOSIGNAL);
+}
+
 int
 op_console_connect (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
@@ -83,21 +106,7 @@ op_console_setup (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
     {
       /* One sendmsg, "/dev/ptmx" as data and the master as SCM_RIGHTS, then
        * close: the receiver accepts only after create returns. */
-      char name[] = "/dev/ptmx";
-      struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-      union
-      {
-        char buf[CMSG_SPACE (sizeof (int))];
-        struct cmsghdr align;
-      } cm;
-      memset (&cm, 0, sizeof cm);
-      struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
-      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (c), &master, sizeof (int));
-      if (sendmsg (ctx->console_sock, &msg, MSG_NOSIGNAL) < 0)
+      if (send_pty_master (ctx->console_sock, master) < 0)
         return joey_error (err, errno, "send the pty master to the console socket");
       close (ctx->console_sock);
       ctx->console_sock = -1;

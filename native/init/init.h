@@ -102,6 +102,7 @@ int op_hook (struct init_ctx *, const struct op *, joey_error_t *);
 /* console.c */
 int op_console_connect (struct init_ctx *, const struct op *, joey_error_t *);
 int op_console_setup (struct init_ctx *, const struct op *, joey_error_t *);
+int send_pty_master (int sock, int master);
 
 /* process.c */
 int op_ready (struct init_ctx *, const struct op *, joey_error_t *);

@@ -37,6 +37,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "init.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO ('T', 0x41)
@@ -198,21 +199,7 @@ vmrelay_main (int argc, char **argv)
   int cs = connect_unix (console_socket);
   if (cs < 0)
     return fail ("connect to the console socket");
-  char name[] = "/dev/ptmx";
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } cm;
-  memset (&cm, 0, sizeof cm);
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
-  if (sendmsg (cs, &msg, MSG_NOSIGNAL) < 0)
+  if (send_pty_master (cs, master) < 0)
     return fail ("send the pty master to the console socket");
   close (cs);
   close (master);

@@ -101,18 +101,20 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm with a terminal, and hooks (
     });
     const log = join(b, 'typescript');
     // script(1) gives joey a terminal; the inner shell resizes it once the
-    // container waits for a signal (stty → SIGWINCH to joey → `W` → guest pty)
+    // container waits for a signal (stty → SIGWINCH to joey → `W` → guest pty).
+    // One ioctl per resize: `stty rows R cols C` is two TIOCSWINSZ, two
+    // SIGWINCHes, and the container may print the size between them.
     const inner = [
-      'stty rows 22 cols 77',
+      'stty rows 22 cols 100',
       `${JOEY} --root ${root} --vm run --bundle ${b} ${id} < /dev/tty & p=$!`,
       `i=0; while ! grep -q '^waiting' ${log} && [ $i -lt 1500 ]; do sleep 0.1; i=$((i+1)); done`,
-      'stty rows 30 cols 100',
+      'stty rows 30',
       'wait $p',
     ].join('; ');
     const r = spawnSync('script', ['-qfec', inner, log], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 170_000 });
     const lines = ptyLines(r.stdout);
     expect(lines).toContain('isatty 1 /dev/pts/0');
-    expect(lines).toContain('winsize 22 77');
+    expect(lines).toContain('winsize 22 100');
     expect(lines).toContain('signal 28'); // SIGWINCH
     expect(lines.indexOf('winsize 30 100')).toBeGreaterThan(lines.indexOf('signal 28'));
     expect(r.status).toBe(3);
