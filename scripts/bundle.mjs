@@ -1,15 +1,19 @@
-// Bundle the CLI into dist/cli-bundle/ (esbuild). Two outputs:
+// Bundle the CLI into dist/cli-bundle/ (esbuild). Three outputs:
 //
 //  - joey.cjs + verb-<verb>.cjs (CommonJS, one self-contained file per verb):
 //    bin/joey runs joey.cjs, which parses argv and loads only the verb's
 //    bundle (src/cli/hot.ts says why and what it measured).
+//  - cold-<name>.cjs (CommonJS): modules a verb needs only sometimes, loaded
+//    through globalThis.__joeyCold: cold-vm (the --vm backend), cold-validate
+//    (zod, to word an invalid config), cold-seccomp (libseccomp via koffi, on
+//    a filter-cache miss). CommonJS, because Node's ESM loader alone brings
+//    fs/promises, readline and the stream modules (~4 MB of RSS).
 //  - index.js + chunks (ESM, split per lazily loaded command): the full
-//    commander CLI, and the "cold" modules the verb bundles import only when
-//    needed: cold-vm.js (the --vm backend), cold-validate.js (zod),
-//    cold-seccomp.js (libseccomp via koffi, on a filter-cache miss).
+//    commander CLI, for everything the fast path does not take.
 //
 // The output directory is not dist/bundle: that is tsc's output for src/bundle/.
 import { build } from 'esbuild';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 const OUT = 'dist/cli-bundle';
@@ -22,33 +26,38 @@ const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'lis
 const top = resolve('.');
 const common = { bundle: true, platform: 'node', target: 'node20', outdir: OUT, logLevel: 'warning', external: ['koffi'] };
 
+// Outputs of earlier builds that no longer exist (ESM cold entries, V8 code caches).
+for (const f of await readdir(OUT).catch(() => [])) {
+  if (/^cold-[a-z]+\.js$|\.cjs\.cache$/.test(f)) await rm(`${OUT}/${f}`, { force: true });
+}
+
 await build({
   ...common,
-  entryPoints: { index: 'src/cli/index.ts', ...Object.fromEntries(Object.entries(COLD).map(([src, name]) => [name, src])) },
+  entryPoints: { index: 'src/cli/index.ts' },
   splitting: true,
   format: 'esm',
   // CommonJS dependencies (commander) call require() for Node's builtins.
   banner: { js: "import { createRequire as __joeyRequire } from 'node:module'; const require = __joeyRequire(import.meta.url);" },
 });
 
-// A dynamic import of a cold module becomes an import() of its ESM entry; a
-// static one would pull it into every verb bundle, so it is an error.
+// A dynamic import of a cold module stays out of the bundle; a static one
+// would pull it into every verb bundle, so it is an error.
 const coldModules = {
   name: 'cold-modules',
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const abs = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
       const name = COLD[abs.slice(top.length + 1)];
-      if (!name) return undefined;
+      if (!name || args.kind === 'entry-point') return undefined;
       if (args.kind !== 'dynamic-import') return { errors: [{ text: `${args.path} is a cold module: import it with import() (scripts/bundle.mjs)` }] };
       return { path: `./${name}.js`, external: true };
     });
   },
 };
 
-// Two edits to the CommonJS output:
-//  - a cold module's import() goes through joey.cjs (globalThis.__joeyCold,
-//    src/cli/hot.ts), so a verb bundle works however it is loaded;
+// Two edits to each CommonJS output:
+//  - a cold module's import() becomes globalThis.__joeyCold(), which joey.cjs
+//    defines (src/cli/hot.ts): a require() of cold-<name>.cjs;
 //  - esbuild's __toESM copies every export of a CommonJS module (node:fs has
 //    ~100) into a fresh object at each import site; memoize it per module so
 //    node:fs is wrapped once, not once per file that imports it.
@@ -57,22 +66,17 @@ const postProcess = {
   setup(b) {
     b.onEnd(async (result) => {
       if (result.errors.length) return;
-      const { readFile, writeFile, readdir, rm } = await import('node:fs/promises');
-      // V8 code caches an earlier build wrote (no longer used, see hot.ts)
-      for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs.cache'))) await rm(`${OUT}/${f}`, { force: true });
-      for (const f of (await readdir(OUT)).filter((n) => n.endsWith('.cjs'))) {
-        const path = `${OUT}/${f}`;
+      for (const path of Object.keys(result.metafile.outputs).filter((p) => p.endsWith('.cjs'))) {
         let src = await readFile(path, 'utf8');
         src = src.replace(/\bimport\((".\/cold-[a-z]+\.js")\)/g, 'globalThis.__joeyCold($1)');
         if (/\bimport\("\.\/cold-/.test(src)) throw new Error(`${path}: a cold import() was not rewritten`);
         const head = 'var __toESM = (mod, isNodeMode, target) => (';
-        if (!src.includes('__toESM(')) {
-          await writeFile(path, src);
-          continue;
+        if (src.includes('__toESM(')) {
+          if (src.split(head).length !== 2) throw new Error(`${path}: esbuild's __toESM helper changed; update scripts/bundle.mjs`);
+          const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
+          src = src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`);
         }
-        if (src.split(head).length !== 2) throw new Error(`${path}: esbuild's __toESM helper changed; update scripts/bundle.mjs`);
-        const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
-        await writeFile(path, src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`));
+        await writeFile(path, src);
       }
     });
   },
@@ -80,9 +84,14 @@ const postProcess = {
 
 await build({
   ...common,
-  entryPoints: { joey: 'src/cli/hot.ts', ...Object.fromEntries(VERBS.map((v) => [`verb-${v}`, `src/cli/verbs/${v}.ts`])) },
+  entryPoints: {
+    joey: 'src/cli/hot.ts',
+    ...Object.fromEntries(VERBS.map((v) => [`verb-${v}`, `src/cli/verbs/${v}.ts`])),
+    ...Object.fromEntries(Object.entries(COLD).map(([src, name]) => [name, src])),
+  },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
+  metafile: true,
   plugins: [coldModules, postProcess],
   define: { 'import.meta.url': '__joeyImportMetaUrl' },
   banner: { js: "const __joeyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

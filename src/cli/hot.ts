@@ -9,9 +9,8 @@
  * bundle holding only that verb (verb-<verb>.cjs); anything the fast parser
  * does not take goes to the full ESM CLI (index.js, commander). Rarely used
  * heavy modules (zod's validation, the --vm backend, libseccomp) stay out of
- * the verb bundles and are imported from the ESM bundle when needed, through
- * globalThis.__joeyCold (scripts/bundle.mjs rewrites their import()s, so the
- * verb bundles do not depend on how they are loaded).
+ * the verb bundles in cold-<name>.cjs, loaded when needed through
+ * globalThis.__joeyCold (scripts/bundle.mjs rewrites their import()s).
  *
  * Measured and not used: a V8 code cache for the verb bundle (vm.Script
  * with cachedData) made `run` 3 % faster on a quiet machine but raised its
@@ -25,7 +24,7 @@ import { parseFast, runFast, type VerbBody } from './fast.js';
 
 const self = process.argv[1]!;
 const here = dirname(self);
-(globalThis as { __joeyCold?: (p: string) => Promise<unknown> }).__joeyCold = (p) => import(pathToFileURL(join(here, p)).href);
+(globalThis as { __joeyCold?: (p: string) => Promise<unknown> }).__joeyCold = async (p) => createRequire(self)(join(here, p.replace(/\.js$/, '.cjs')));
 
 const c = parseFast(process.argv.slice(2));
 if (c) void runFast(c, (createRequire(self)(join(here, `verb-${c.verb}.cjs`)) as { run: VerbBody }).run);

@@ -188,6 +188,24 @@ interface Libseccomp {
 let cached: Libseccomp | undefined;
 
 /**
+ * koffi's native module is its whole API; its index.js only adds deprecated
+ * aliases, and requires crypto, https and zlib for its installer tools, ~7 MB
+ * of RSS on a filter-cache miss (issue #7: ≤ 50 MB). Load the native module
+ * directly where koffi ships one for this platform, else koffi itself.
+ */
+function loadKoffi(): typeof import('koffi') {
+  const require = createRequire(import.meta.url);
+  try {
+    const native = require(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`) as typeof import('koffi') & { version?: string };
+    const pkg = require('koffi/package.json') as { version: string };
+    if (native.version === pkg.version) return native;
+  } catch {
+    /* not shipped for this platform: the package's own loader finds it */
+  }
+  return require('koffi') as typeof import('koffi');
+}
+
+/**
  * Open libseccomp on first use: most commands (state, kill, delete) never need
  * it, and koffi's own native module is not loaded until then either. There are
  * no headers on the host, so the prototypes are declared here (seccomp.h 2.5).
@@ -195,8 +213,7 @@ let cached: Libseccomp | undefined;
  */
 export function loadLibseccomp(soname = 'libseccomp.so.2'): Libseccomp {
   if (cached && soname === 'libseccomp.so.2') return cached;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as typeof import('koffi');
+  const koffi = loadKoffi();
   let lib: ReturnType<typeof koffi.load>;
   try {
     lib = koffi.load(soname);

@@ -36,12 +36,12 @@ process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it('keeps commander and zod out of every verb bundle (zod is cold-validate.js, for invalid configs only)', () => {
+  it('keeps commander and zod out of every verb bundle (zod is cold-validate.cjs, for invalid configs only)', () => {
     for (const verb of ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list']) {
       const src = readFileSync(join(OUT, `verb-${verb}.cjs`), 'utf8');
       expect(src, verb).not.toContain('node_modules/commander');
       expect(src, verb).not.toContain('node_modules/zod');
     }
-    expect(readFileSync(join(OUT, 'cold-validate.js'), 'utf8')).toMatch(/from "\.\/chunk-|node_modules\/zod/);
+    expect(readFileSync(join(OUT, 'cold-validate.cjs'), 'utf8')).toContain('node_modules/zod');
   });
 });
