@@ -427,9 +427,9 @@ export const RUNTIME_OP_CATALOGUE: Record<RuntimeOpKind, OpExplanation> = {
   },
   'spawn-init': {
     title: 'start the C init from a sealed copy',
-    kernel: 'memfd_create + F_SEAL_* + execve(/proc/<pid>/fd/N); socketpair(AF_UNIX, SOCK_SEQPACKET)',
+    kernel: 'memfd_create + F_SEAL_* + clone(CLONE_VM|CLONE_VFORK) + execveat(memfd, "", AT_EMPTY_PATH); socketpair(AF_UNIX, SOCK_SEQPACKET)',
     spec: 'runtime.md#create',
-    man: ['memfd_create(2)', 'fcntl(2)', 'unix(7)'],
+    man: ['memfd_create(2)', 'fcntl(2)', 'clone(2)', 'execveat(2)', 'unix(7)'],
     security: 'CVE-2019-5736 (the container overwrote the runtime binary through /proc/<pid>/exe): the init runs from a sealed memfd',
     detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials.',
   },
