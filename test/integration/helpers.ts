@@ -53,6 +53,11 @@ export function stateRoot(name: string): string {
   return dir;
 }
 
+/** A terminal's output as lines: CRs, and the NULs script(1) and ptys add, removed. */
+export function ptyLines(out: string): string[] {
+  return out.split(/\r*\n/).map((l) => l.replace(/\^@/g, '').replace(/\0/g, '')).filter(Boolean);
+}
+
 /** A minimal rootfs: /bin/probe, /bin/hello, /etc/passwd and group, empty proc/dev/sys/tmp. */
 export function makeRootfs(dir: string): string {
   for (const d of ['bin', 'proc', 'dev', 'sys', 'tmp', 'etc', 'root']) fs.mkdirSync(join(dir, d), { recursive: true });

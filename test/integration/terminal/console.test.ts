@@ -14,7 +14,7 @@ import * as tty from 'node:tty';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addon } from '../../../src/native/addon.js';
-import { JOEY, cid, isRoot, joey, leftovers, makeBundle, removeBundle, stateRoot } from '../helpers.js';
+import { JOEY, cid, isRoot, joey, leftovers, makeBundle, ptyLines, removeBundle, stateRoot } from '../helpers.js';
 
 interface Received {
   data: string;
@@ -72,10 +72,6 @@ function readMaster(master: number, timeoutMs = 10_000): Promise<string> {
     s.on('error', finish);
     s.on('end', finish);
   });
-}
-
-function ptyLines(out: string): string[] {
-  return out.split(/\r*\n/).map((l) => l.replace(/\^@/g, '')).filter(Boolean);
 }
 
 describe.runIf(isRoot)('process.terminal (needs root)', () => {

@@ -5,38 +5,22 @@
  * namespaces, seccomp); JOEY_VM_TIER picks a tier. Needs root, QEMU and the
  * built kernel (~8.5 min cold on 2 cores, cached in /var/cache/joey/vm/fast).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { cid, isRoot, joey, leftovers, makeBundle, removeBundle, stateRoot } from '../helpers.js';
-import { findQemu, kernelCandidates } from '../../../src/vm/assets.js';
+import { describe, expect, it } from 'vitest';
+import { cid, isRoot, joey, leftovers } from '../helpers.js';
+import { kernelCandidates } from '../../../src/vm/assets.js';
+import { qemu, QEMU_MISSING, T, vmSuite } from './env.js';
 
-const qemu = !!findQemu();
 const tiers = isRoot ? kernelCandidates() : [];
 const fast = !!tiers.find((k) => k.tier === 'fast')?.present;
 const debian = !!tiers.find((k) => k.tier === 'debian')?.present;
 const reason = !isRoot
   ? 'needs root'
   : !qemu
-    ? 'needs qemu-system-x86_64 (apt-get install qemu-system-x86)'
+    ? QEMU_MISSING
     : !fast
       ? 'needs the fast kernel (joey vm kernel build)'
       : 'root, qemu and the fast kernel present';
-const root = isRoot ? stateRoot('vm-tier') : '/nonexistent';
-const bundles: string[] = [];
-const T = 180_000;
-
-function bundle(args: string[], edit: Parameters<typeof makeBundle>[1] = () => {}): string {
-  const b = makeBundle(args, edit);
-  bundles.push(b);
-  return b;
-}
-
-function vm(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return joey(root, ['--vm', ...args], { timeout: 170_000, env: { ...process.env, JOEY_VM_TIER: '', ...env } });
-}
-
-afterAll(() => {
-  for (const b of bundles) removeBundle(b);
-});
+const { root, bundle, vm } = vmSuite('vm-tier', { JOEY_VM_TIER: '' });
 
 describe.runIf(isRoot && qemu && fast)(`joey --vm kernel tiers (${reason})`, () => {
   it('doctor names the fast tier as the one in use', () => {

@@ -11,27 +11,12 @@ import * as net from 'node:net';
 import * as tty from 'node:tty';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addon } from '../../../src/native/addon.js';
-import { cid, isRoot, joey, JOEY, leftovers, makeBundle, removeBundle, stateRoot } from '../helpers.js';
-import { findKernel, findQemu } from '../../../src/vm/assets.js';
+import { cid, isRoot, joey, JOEY, leftovers, ptyLines } from '../helpers.js';
+import { kernel, qemu, T, vmReason as reason, vmSuite } from './env.js';
 
-const qemu = !!findQemu();
-const kernel = !!findKernel();
-const reason = !isRoot ? 'needs root' : !qemu ? 'needs qemu-system-x86_64 (apt-get install qemu-system-x86)' : !kernel ? 'needs a guest kernel (npm run build:vm)' : 'root, qemu and a guest kernel present';
-const root = isRoot ? stateRoot('vm-tty') : '/nonexistent';
-const bundles: string[] = [];
-const T = 180_000;
-
-function bundle(args: string[], edit: Parameters<typeof makeBundle>[1] = () => {}): string {
-  const b = makeBundle(args, edit);
-  bundles.push(b);
-  return b;
-}
-
-function ptyLines(out: string): string[] {
-  return out.split(/\r*\n/).map((l) => l.replace(/\^@/g, '').replace(/\0/g, '')).filter(Boolean);
-}
+const { root, bundle } = vmSuite('vm-tty');
 
 async function until(what: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -88,9 +73,6 @@ async function receiver(): Promise<{ path: string; got: Promise<{ data: string; 
   };
 }
 
-afterAll(() => {
-  for (const b of bundles) removeBundle(b);
-});
 
 describe.runIf(isRoot && qemu && kernel)(`joey --vm with a terminal, and hooks (${reason})`, () => {
   it('run -t relays the guest pty raw: isatty, the user terminal size, a resize (SIGWINCH → W), the exit status', { timeout: T }, () => {

@@ -6,26 +6,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cid, isRoot, joey, JOEY, leftovers, lines, makeBundle, removeBundle, stateRoot } from '../helpers.js';
-import { findKernel, findQemu } from '../../../src/vm/assets.js';
+import { describe, expect, it } from 'vitest';
+import { cid, isRoot, joey, JOEY, leftovers, lines, type makeBundle } from '../helpers.js';
+import { kernel, qemu, T, vmReason as reason, vmSuite } from './env.js';
 
-const qemu = !!findQemu();
-const kernel = !!findKernel();
-const reason = !isRoot ? 'needs root' : !qemu ? 'needs qemu-system-x86_64 (apt-get install qemu-system-x86)' : !kernel ? 'needs a guest kernel (npm run build:vm)' : 'root, qemu and a guest kernel present';
-const root = isRoot ? stateRoot('vm') : '/nonexistent';
-const bundles: string[] = [];
-const T = 180_000;
-
-function bundle(args: string[], edit: Parameters<typeof makeBundle>[1] = () => {}): string {
-  const b = makeBundle(args, edit);
-  bundles.push(b);
-  return b;
-}
-
-function vm(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return joey(root, ['--vm', ...args], { timeout: 170_000, env: { ...process.env, ...env } });
-}
+const { root, bundle, vm } = vmSuite('vm');
 
 /**
  * A detached create/run: QEMU inherits the caller's stdout and stderr (as
@@ -60,9 +45,6 @@ async function until(what: () => boolean, ms: number): Promise<boolean> {
   return what();
 }
 
-afterAll(() => {
-  for (const b of bundles) removeBundle(b);
-});
 
 describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
   it('run relays stdin and stdout in order, complete, and exits with the container status', { timeout: T }, () => {
@@ -226,7 +208,7 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
     expect(noKernel.status).not.toBe(0);
     expect(noKernel.stderr).toMatch(/npm run build:vm.*joey vm kernel build/);
     // what --vm still refuses: one line naming the field, before any boot
-    const refused: [string[], (s: Parameters<Parameters<typeof makeBundle>[1]>[0]) => void, RegExp][] = [
+    const refused: [string[], (s: Parameters<NonNullable<Parameters<typeof makeBundle>[1]>>[0]) => void, RegExp][] = [
       [[], (s) => {
         s.linux!.namespaces!.push({ type: 'user' });
         s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
