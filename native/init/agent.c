@@ -148,7 +148,9 @@ die (const char *what)
 
 /* ---- writing to the host ---- */
 
-static int
+/* Write all of p, waiting for room on EAGAIN (a virtio-serial port whose host
+ * side is not connected yet, vm.md §4 item 5); shared with vmrelay.c. */
+int
 write_all (int fd, const void *p, size_t n)
 {
   const char *c = p;

@@ -103,6 +103,8 @@ int op_hook (struct init_ctx *, const struct op *, joey_error_t *);
 int op_console_connect (struct init_ctx *, const struct op *, joey_error_t *);
 int op_console_setup (struct init_ctx *, const struct op *, joey_error_t *);
 int send_pty_master (int sock, int master);
+/* agent.c */
+int write_all (int fd, const void *p, size_t n);
 
 /* process.c */
 int op_ready (struct init_ctx *, const struct op *, joey_error_t *);
