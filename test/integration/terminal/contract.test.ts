@@ -189,4 +189,16 @@ describe.runIf(isRoot)('client contract (needs root)', () => {
     expect(joey(root, ['delete', '--force', id]).status).toBe(0);
     expect(leftovers(root, id)).toEqual([]);
   });
+
+  it('exec: flags after the container id belong to the command, as with runc (`exec c1 ls -l`)', () => {
+    const id = cid('execflags');
+    const b = bundle(['/bin/probe', 'sleep', '30']);
+    expect(joey(root, ['run', '-d', '--bundle', b, id], { stdio: 'ignore' }).status).toBe(0);
+    const r = joey(root, ['exec', id, '/bin/probe', 'echo', '-n', '--tty', '-e']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('-n --tty -e\n');
+    expect(joey(root, ['delete', '--force', id]).status).toBe(0);
+    expect(leftovers(root, id)).toEqual([]);
+  });
 });
