@@ -12,7 +12,7 @@ import { Logger } from './log.js';
 import { makeGlobals, reportError, type GlobalFlags } from './globals.js';
 import { RuntimeError } from '../errors.js';
 import type { Globals } from '../lifecycle/context.js';
-import type { FastCommand, VerbBody } from './fast.js';
+import type { FastCommand } from './fast.js';
 
 const VERSION = '0.1.0';
 const SPEC_VERSION = '1.2.0';
@@ -32,10 +32,10 @@ export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
-/** create/run/exec share their bodies with the fast path (./verbs/), so both read options the same way. */
-async function verb(program: Command, name: 'create' | 'run' | 'exec', id: string, opts: FastCommand['opts'], args: string[] = []): Promise<void> {
-  const mod: { run: VerbBody } = name === 'create' ? await import('./verbs/create.js') : name === 'run' ? await import('./verbs/run.js') : await import('./verbs/exec.js');
-  await mod.run({ flags: program.opts<GlobalFlags>(), verb: name, id, args, opts }, globals(program));
+/** create/run/exec/list share their bodies with the fast path (./verbs/), so both read options the same way. */
+async function verb(program: Command, name: 'create' | 'run' | 'exec' | 'list', id: string, opts: FastCommand['opts'], args: string[] = []): Promise<void> {
+  const { loadVerb } = await import('./verbs/load.js');
+  await (await loadVerb(name)).run({ flags: program.opts<GlobalFlags>(), verb: name, id, args, opts }, globals(program));
 }
 
 export function buildProgram(): Command {
@@ -159,10 +159,7 @@ export function buildProgram(): Command {
     .description('list containers')
     .addOption(new Option('-f, --format <format>', 'table or json').choices(['table', 'json']).default('table'))
     .option('-q, --quiet', 'only ids')
-    .action(async (o) => {
-      const { run } = await import('./verbs/list.js');
-      await run({ flags: program.opts<GlobalFlags>(), verb: 'list', id: '', args: [], opts: o }, globals(program));
-    });
+    .action(async (o) => verb(program, 'list', '', o));
 
   program
     .command('spec')
