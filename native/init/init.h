@@ -35,6 +35,11 @@ struct init_ctx
   int preserve_fds;    /* fds 3 .. 3+n-1 are the caller's, kept for the container */
   char exec_path[4096];/* args[0] resolved in the container's PATH */
   char *state;         /* the container's state JSON, from HOOKS_ACK, for hooks run here */
+
+  /* PLAN_FLAG_STAMPS: CLOCK_MONOTONIC ns of the init's start, the plan read
+   * and the end of each op, sent with READY (stage 2 inherits stage 1's). */
+  uint64_t *stamps;
+  uint32_t nstamps;
 };
 
 typedef int (*op_fn) (struct init_ctx *ctx, const struct op *op, joey_error_t *err);

@@ -131,6 +131,7 @@ main (int argc, char **argv)
       fprintf (stderr, "joey-init: this program is started by joey, not by hand\n");
       return 2;
     }
+  uint64_t t_start = now_ns ();
   ctx.sync_fd = atoi (argv[1]);
   ctx.preserve_fds = atoi (argv[2]);
 
@@ -149,6 +150,15 @@ main (int argc, char **argv)
     }
 
   int trace = (ctx.plan.flags & PLAN_FLAG_TRACE) != 0;
+  if (ctx.plan.flags & PLAN_FLAG_STAMPS)
+    {
+      ctx.stamps = calloc (ctx.plan.nops + 2, sizeof *ctx.stamps);
+      if (ctx.stamps)
+        {
+          ctx.stamps[ctx.nstamps++] = t_start;
+          ctx.stamps[ctx.nstamps++] = now_ns ();
+        }
+    }
   for (uint32_t i = 0; i < ctx.plan.nops; i++)
     {
       const struct op *op = &ctx.plan.ops[i];
@@ -156,6 +166,8 @@ main (int argc, char **argv)
       uint64_t t0 = trace ? now_ns () : 0;
       op_fn fn = op->kind < OP_MAX_ ? op_table[op->kind] : NULL;
       int ret = fn ? fn (&ctx, op, &err) : joey_error (&err, 0, "op %s is not known to this init", op_kind_name (op->kind));
+      if (ctx.stamps && ctx.nstamps == i + 2)
+        ctx.stamps[ctx.nstamps++] = now_ns ();
       if (trace && op->kind != OP_EXEC)
         {
           struct

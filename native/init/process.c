@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -142,7 +143,19 @@ op_umask (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 int
 op_ready (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
-  if (sync_send (ctx, MSG_READY, NULL, 0, NULL, 0, err) < 0)
+  /* The stamps so far, this op's own start last (sync_send takes 2048 bytes:
+   * a longer plan sends its first 255 stamps). */
+  uint64_t stamps[255];
+  uint32_t n = 0;
+  if (ctx->stamps)
+    {
+      n = ctx->nstamps < 254 ? ctx->nstamps : 254;
+      memcpy (stamps, ctx->stamps, n * sizeof *stamps);
+      struct timespec ts;
+      clock_gettime (CLOCK_MONOTONIC, &ts);
+      stamps[n++] = (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+    }
+  if (sync_send (ctx, MSG_READY, stamps, n * sizeof *stamps, NULL, 0, err) < 0)
     return -1;
   /* From here on the runtime may be gone: errors go to stderr. */
   close (ctx->sync_fd);

@@ -142,7 +142,8 @@ export type FieldName = keyof typeof FIELDS;
  *     SECCOMP_FD + SCM_RIGHTS     -->  hand the notify fd to linux.seccomp.listenerPath
  *                                 <--  SECCOMP_ACK
  *     OP {index u32, errno i32, ns u64}   (only when the plan asks for a trace)
- *     READY                       -->  write pid file and state, exit (create)
+ *     READY [{stamps u64[]}]      -->  write pid file and state, exit (create);
+ *                                      the stamps only when the plan asks for them
  *     ERROR {index u32, errno i32, msg}   (and the init exits)
  */
 export const MSG = {
@@ -163,6 +164,12 @@ export const MSG = {
 export const PLAN_FLAGS = {
   /** report every op (MSG.OP) for `joey trace` / `--debug` */
   TRACE: 1,
+  /**
+   * READY carries CLOCK_MONOTONIC stamps (ns): the init's start, the plan
+   * read, then the end of every op up to READY (JOEY_TIMINGS, for bench/).
+   * Unlike TRACE it sends no extra message, so it barely perturbs what it times.
+   */
+  STAMPS: 2,
 } as const;
 
 export const PLAN_MAGIC = 0x4e4c504a; // "JPLN" little-endian

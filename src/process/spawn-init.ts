@@ -72,12 +72,17 @@ function u32(type: number, payload?: Buffer): Buffer {
 // JSON line per spawn with hrtimes (ns) at spawn, around beforePlan (the
 // cgroup join) and at READY, so the bench can compare the init's share of a
 // start with a C floor. Off unless the variable is set; costs one env lookup.
+// With it, the line also has Node's own steps (`steps`) and the init's
+// CLOCK_MONOTONIC stamps (`init`: its start, the plan read, the end of each op
+// up to READY; PLAN_FLAGS.STAMPS), all on the same clock as hrtime.
 const TIMINGS = process.env.JOEY_TIMINGS;
 
 export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers): SpawnedInit {
   const tSpawn = TIMINGS ? process.hrtime.bigint() : 0n;
   let tJoin0 = 0n;
   let tJoin1 = 0n;
+  const steps: Record<string, string> = {};
+  const step = TIMINGS ? (name: string) => void (steps[name] = String(process.hrtime.bigint())) : () => {};
   const a = addon();
   const preserve = opts.preserveFds ?? 0;
   let memfd = -1;
@@ -89,7 +94,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   try {
     // SECURITY(CVE-2019-5736): exec a sealed copy, never the file on disk.
     memfd = a.sealedCopy(INIT_PATH, 'joey-init');
+    step('memfd');
     [parentFd, childFd] = a.socketpair();
+    step('socketpair');
     const syncIndex = 3 + preserve;
     // The child's fd table: stdio and the preserved fds as they are, then
     // the sync socket. addon.spawnInit is a vfork-style clone + execveat of
@@ -97,6 +104,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     const fds = Array.from({ length: syncIndex }, (_, i) => i);
     fds.push(childFd);
     const pid = a.spawnInit(memfd, ['joey:[1:CHILD]', String(syncIndex), String(preserve)], fds);
+    step('spawned');
     killStage1 = () => {
       try {
         process.kill(pid, 'SIGKILL');
@@ -107,6 +115,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     // Nobody else reaps it (libuv only reaps its own children): waitid on
     // the pool; the pending wait also keeps the event loop alive until then.
     stage1Reaped = a.waitAsync(pid).then(() => {});
+    step('waitAsync');
     a.close(childFd);
     childFd = -1;
     a.close(memfd);
@@ -115,8 +124,11 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     opts.beforePlan?.(pid);
     if (TIMINGS) tJoin1 = process.hrtime.bigint();
 
-    const flags = opts.trace ? PLAN_FLAGS.TRACE : 0;
-    a.sendmsg(parentFd, u32(MSG.PLAN, encodePlan(plan, flags)), []);
+    const flags = (opts.trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
+    const encoded = encodePlan(plan, flags);
+    step('encoded');
+    a.sendmsg(parentFd, u32(MSG.PLAN, encoded), []);
+    step('sent');
     const ops = initOps(plan);
     const timeout = opts.timeoutMs ?? 60_000;
 
@@ -131,6 +143,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
           a.sendmsg(parentFd, u32(MSG.USERMAP_ACK), []);
           break;
         case MSG.PID:
+          step('pid');
           stage2 = body.readUInt32LE(0);
           handlers.pid?.(stage2);
           break;
@@ -169,7 +182,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
         case MSG.READY:
           if (!stage2) throw new InitError('init said ready before reporting its pid', -1);
           if (TIMINGS) {
-            const line = { spawn: String(tSpawn), join0: String(tJoin0), join1: String(tJoin1), ready: String(process.hrtime.bigint()) };
+            const ready = String(process.hrtime.bigint());
+            const init = Array.from({ length: body.length >> 3 }, (_, i) => String(body.readBigUInt64LE(i * 8)));
+            const line = { spawn: String(tSpawn), join0: String(tJoin0), join1: String(tJoin1), ready, steps, init };
             fs.appendFileSync(TIMINGS, `${JSON.stringify(line)}\n`);
           }
           return { pid: stage2, stage1Reaped };
