@@ -64,6 +64,12 @@ export interface CgroupManagerState {
   paths: Record<string, string>;
   /** directories this manager created, in creation order: the only ones destroy() removes */
   created: string[];
+  /**
+   * The host's layout when the container was created. Later calls (delete,
+   * kill --all, exec, ps) reuse it instead of parsing mountinfo again: the
+   * saved paths were made under this layout, so teardown must follow it.
+   */
+  layout?: Layout;
 }
 
 export interface OpenOptions {
@@ -510,6 +516,7 @@ class Manager implements CgroupManager {
       cgroupsPath: `${this.cgPath.absolute ? '/' : ''}${this.cgPath.inner}`,
       paths: { ...this.paths },
       created: [...this.created],
+      layout: this.layout,
     };
   }
 }

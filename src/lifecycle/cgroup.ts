@@ -16,7 +16,15 @@ export async function openManager(id: string, spec: Spec | undefined, saved?: Cg
     cgroupsPath: saved?.cgroupsPath ?? spec?.linux?.cgroupsPath,
     rootless,
     created: saved?.created,
+    layout: savedLayout(saved),
   });
+}
+
+/** The layout create saved, if state.json has a well-formed one (older state files have none). */
+function savedLayout(saved: CgroupManagerState | undefined): Layout | undefined {
+  const l = saved?.layout;
+  const ok = l && (l.mode === 'v2' || l.mode === 'hybrid' || l.mode === 'v1') && typeof l.v1 === 'object' && l.v1 !== null && Array.isArray(l.v2Controllers) && (l.v2Root === null || typeof l.v2Root === 'string');
+  return ok ? l : undefined;
 }
 
 /** v1 hierarchies by directory (`memory` → data `memory`, `cpu,cpuacct` → `cpu,cpuacct`). */

@@ -268,6 +268,20 @@ describe('cgroup v1 driver on a hybrid host', () => {
     expect(() => openCgroupManager({ id: 'dst', cgroupsPath: `/${TOP}/keep/dst`, layout, created: [`/sys/fs/cgroup/memory/${TOP}/keep/../..`] })).toThrow();
   });
 
+  it('state.json keeps the layout; a later call reopens with it instead of parsing mountinfo', async () => {
+    const { openManager } = await import('../../../src/lifecycle/cgroup.js');
+    const m = openCgroupManager({ id: 'lay', cgroupsPath: `/${TOP}/lay`, layout });
+    const saved = JSON.parse(JSON.stringify(m.toJSON()));
+    expect(saved.layout).toEqual(layout);
+    // a marker no real host has: only the saved copy can carry it
+    const marked = { ...saved, layout: { ...saved.layout, v2Controllers: [...saved.layout.v2Controllers, 'from-state'] } };
+    expect((await openManager('lay', undefined, marked)).layout.v2Controllers).toContain('from-state');
+    // an older state.json, or a malformed layout: detected afresh
+    const { layout: _dropped, ...old } = marked;
+    expect((await openManager('lay', undefined, old)).layout).toEqual(detectLayout());
+    expect((await openManager('lay', undefined, { ...marked, layout: { mode: 'v3' } })).layout).toEqual(detectLayout());
+  });
+
   it('refuses cgroupsPath traversal before touching the filesystem', () => {
     expect(() => openCgroupManager({ id: 'x', cgroupsPath: '../../etc', layout })).toThrow('linux.cgroupsPath: must not contain ".."');
   });
