@@ -125,8 +125,20 @@ export function listIds(root: string): string[] {
   }
 }
 
+/**
+ * The state dir holds only files (state.json, config.json, exec.fifo, .lock,
+ * sockets): unlink them and rmdir. Node 20's rmSync loads and runs its JS
+ * rimraf even for that, about 2 ms of every delete; it stays the fallback for
+ * anything else found inside.
+ */
 export function removeStateDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    for (const name of fs.readdirSync(dir)) fs.unlinkSync(join(dir, name));
+    fs.rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(dir)) return;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** An exclusive flock on <dir>/.lock, held until the fd is closed (or we exit). */
