@@ -16,7 +16,8 @@
         "wait.c",
         "tty.c",
         "bpf.c",
-        "spawn.c"
+        "spawn.c",
+        "files.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

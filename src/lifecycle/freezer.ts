@@ -6,14 +6,20 @@
 import { readSmall } from './small-read.js';
 import type { StoredState } from './store.js';
 
-export function isFrozen(s: StoredState): boolean {
+/** The file that says whether the container is frozen, and how to read it; none without a freezer. */
+export function freezerProbe(s: StoredState): { path: string; frozen: (text: string) => boolean } | undefined {
   const cg = s.cgroup as { paths?: Record<string, string>; driver?: string } | undefined;
   const paths = cg?.paths ?? {};
+  if (paths['freezer']) return { path: `${paths['freezer']}/freezer.state`, frozen: (t) => t.trim() === 'FROZEN' };
+  if (paths['']) return { path: `${paths['']}/cgroup.events`, frozen: (t) => /^frozen 1$/m.test(t) };
+  return undefined;
+}
+
+export function isFrozen(s: StoredState): boolean {
+  const probe = freezerProbe(s);
   try {
-    if (paths['freezer']) return readSmall(`${paths['freezer']}/freezer.state`).trim() === 'FROZEN';
-    if (paths['']) return /^frozen 1$/m.test(readSmall(`${paths['']}/cgroup.events`));
+    return probe !== undefined && probe.frozen(readSmall(probe.path));
   } catch {
     return false;
   }
-  return false;
 }

@@ -26,7 +26,11 @@ export function statusOf(root: string, s: StoredState): Status {
 }
 
 export function stateOf(root: string, s: StoredState): StateOutput {
-  const status = statusOf(root, s);
+  return outputOf(s, statusOf(root, s));
+}
+
+/** runtime.md#state's fields for a stored state with its derived status. */
+export function outputOf(s: StoredState, status: Status): StateOutput {
   return {
     ociVersion: s.ociVersion,
     id: s.id,

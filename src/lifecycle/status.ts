@@ -14,28 +14,45 @@ import type { StoredState } from './store.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 
-/** Field 22 (starttime) and field 3 (state) of /proc/<pid>/stat, or null if gone. */
-export function procStat(pid: number): { startTime: number; state: string } | null {
-  let text: string;
-  try {
-    text = readSmall(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
+type ProcStat = { startTime: number; state: string };
+
+/** Field 22 (starttime) and field 3 (state) of a /proc/<pid>/stat text. */
+export function parseProcStat(text: string): ProcStat {
   // comm (field 2) may hold spaces and parentheses: split after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return { state: rest[0] ?? '?', startTime: Number(rest[19]) };
 }
 
+/** /proc/<pid>/stat's start time and state, or null if gone. */
+export function procStat(pid: number): ProcStat | null {
+  try {
+    return parseProcStat(readSmall(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** Our init is alive: same start time (not a reused pid), not a zombie. */
+export function aliveFrom(state: Pick<StoredState, 'pid' | 'startTime'>, st: ProcStat | null): boolean {
+  return !!state.pid && st !== null && st.startTime === state.startTime && st.state !== 'Z' && st.state !== 'X';
+}
+
 export function isAlive(state: Pick<StoredState, 'pid' | 'startTime'>): boolean {
-  if (!state.pid) return false;
-  const st = procStat(state.pid);
-  return st !== null && st.startTime === state.startTime && st.state !== 'Z' && st.state !== 'X';
+  return !!state.pid && aliveFrom(state, procStat(state.pid));
+}
+
+/**
+ * The status from the facts it depends on, each asked only when needed:
+ * `alive` (aliveFrom), whether exec.fifo exists, whether the cgroup is frozen.
+ * `list` gathers the facts for every container in batches (list.ts).
+ */
+export function statusFrom(state: StoredState, alive: boolean, fifoExists: () => boolean, paused: () => boolean): Status {
+  if (state.phase === 'creating') return alive || !state.pid ? 'creating' : 'stopped';
+  if (!alive) return 'stopped';
+  if (fifoExists()) return 'created';
+  return paused() ? 'paused' : 'running';
 }
 
 export function deriveStatus(dir: string, state: StoredState, paused: () => boolean): Status {
-  if (state.phase === 'creating') return isAlive(state) || !state.pid ? 'creating' : 'stopped';
-  if (!isAlive(state)) return 'stopped';
-  if (fs.existsSync(join(dir, 'exec.fifo'))) return 'created';
-  return paused() ? 'paused' : 'running';
+  return statusFrom(state, isAlive(state), () => fs.existsSync(join(dir, 'exec.fifo')), paused);
 }

@@ -495,3 +495,48 @@ describe.skipIf(!haveCgroup2)('bpf device filter (needs root and cgroup2 at /sys
     expect(() => a.bpfLoadDeviceProgram(Buffer.alloc(0), 'GPL')).toThrow(RangeError);
   });
 });
+
+describe('batched small reads (files.c, for list)', () => {
+  it('readFiles returns each text or null, in order, without opening FIFOs for good', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-files-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a'), '{"x":"é"}');
+      fs.writeFileSync(path.join(dir, 'big'), Buffer.alloc(64 * 1024, 'x'));
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      const got = a.readFiles([path.join(dir, 'a'), path.join(dir, 'missing'), '/proc/self/stat', path.join(dir, 'big'), path.join(dir, 'empty'), dir]);
+      expect(got[0]).toBe('{"x":"é"}');
+      expect(got[1]).toBeNull();
+      expect(got[2]).toMatch(new RegExp(`^${process.pid} \\(`));
+      expect(got[3]).toBeNull(); // 64 KiB or more is not a file list reads
+      expect(got[4]).toBe('');
+      expect(got[5]).toBeNull(); // a directory cannot be read
+      expect(a.readFiles([])).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pathsExist answers without opening (a writer blocked on a FIFO stays blocked)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-files-'));
+    const fifo = path.join(dir, 'exec.fifo');
+    a.mkfifoat(AT_FDCWD, fifo, 0o622);
+    // like a created container's init: blocked opening exec.fifo for writing
+    const writer = spawn('sh', ['-c', `echo x > ${fifo}`]);
+    const done = new Promise((res) => writer.on('exit', res));
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(a.pathsExist([fifo, path.join(dir, 'nope'), dir])).toEqual([true, false, true]);
+      const settled = await Promise.race([done.then(() => 'released'), new Promise((r) => setTimeout(() => r('blocked'), 300))]);
+      expect(settled).toBe('blocked');
+    } finally {
+      writer.kill('SIGKILL');
+      await done;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a non-array and non-string entries', () => {
+    expect(() => a.readFiles('x' as unknown as string[])).toThrow(TypeError);
+    expect(() => a.pathsExist([1 as unknown as string])).toThrow(TypeError);
+  });
+});

@@ -195,7 +195,7 @@ describe.runIf(isRoot)('lifecycle', () => {
     expect(leftovers(root, id)).toEqual([]);
   });
 
-  it('list prints a table and JSON', () => {
+  it('list prints a table and JSON, with every status', () => {
     const a = create(['probe', 'wait-signal']);
     const b = create(['probe', 'wait-signal']);
     expect(joey(root, ['start', b.id]).status).toBe(0);
@@ -214,9 +214,24 @@ describe.runIf(isRoot)('lifecycle', () => {
     expect(list.find((c) => c.id === b.id)).toMatchObject({ status: 'running', bundle: b.bundle });
     const q = joey(root, ['list', '-q']);
     expect(q.stdout.split('\n')).toEqual(expect.arrayContaining([a.id, b.id]));
-    cleanup(root, a.id);
-    cleanup(root, b.id);
-    expect(leftovers(root, a.id)).toEqual([]);
-    expect(leftovers(root, b.id)).toEqual([]);
+    // list reads every container's facts in batches (list.ts): it must never open
+    // exec.fifo, which would release a created container's init
+    expect(stateOf(root, a.id).status).toBe('created');
+    // paused (the freezer is read only for a running one) and stopped
+    const c = create(['probe', 'wait-signal']);
+    expect(joey(root, ['start', c.id]).status).toBe(0);
+    expect(joey(root, ['pause', c.id]).status).toBe(0);
+    expect(joey(root, ['kill', b.id, 'KILL']).status).toBe(0);
+    expect(waitFor(() => stateOf(root, b.id).status === 'stopped')).toBe(true);
+    const after = JSON.parse(joey(root, ['list', '--format', 'json']).stdout) as { id: string; status: string; pid: number }[];
+    expect(after.find((x) => x.id === a.id)).toMatchObject({ status: 'created', pid: stateOf(root, a.id).pid });
+    expect(after.find((x) => x.id === b.id)).toMatchObject({ status: 'stopped', pid: 0 });
+    expect(after.find((x) => x.id === c.id)).toMatchObject({ status: 'paused' });
+    expect(joey(root, ['resume', c.id]).status).toBe(0);
+    expect((JSON.parse(joey(root, ['list', '--format', 'json']).stdout) as { id: string; status: string }[]).find((x) => x.id === c.id)?.status).toBe('running');
+    for (const x of [a, b, c]) {
+      cleanup(root, x.id);
+      expect(leftovers(root, x.id)).toEqual([]);
+    }
   });
 });
