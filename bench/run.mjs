@@ -178,7 +178,8 @@ process.on('exit', () => {
       } catch {
         /* never made */
       }
-      for (const id of ids) spawnSync(TIMER, [...nsArgs, ...rtArgv(name, 'delete', '--force', id)], { stdio: 'ignore' });
+      const rt = runtimes[name.replace(/-one$/, '')];
+      for (const id of ids) spawnSync(TIMER, [...nsArgs, rt, '--root', root, 'delete', '--force', id], { stdio: 'ignore' });
       fs.rmSync(root, { recursive: true, force: true });
     }
     fs.rmSync(work, { recursive: true, force: true });
@@ -215,6 +216,10 @@ function timer(steps, { gap = GAP_MS, capture = false, par = 0, env } = {}) {
   return { results: lines, out: r.stderr };
 }
 const rtArgv = (name, ...args) => (name === 'node' ? [NODE, ...args] : [runtimes[name], '--root', rootFor(name), ...args]);
+// A second state root per runtime holding one running container: `state` and
+// `list` are timed against it and against the main root (SCALE containers)
+// in the same rounds, so the per-container cost is a paired difference.
+const oneArgv = (name, ...args) => [runtimes[name], '--root', rootFor(`${name}-one`), ...args];
 const runD = (name, bundleDir, id) => (name === 'joey' ? rtArgv(name, 'run', '-d', '--bundle', bundleDir, id) : rtArgv(name, 'run', '-d', '--bundle', bundleDir, id));
 function mustPass(res, what) {
   if (res.status !== 0) throw new BenchError(`${what}: exited with status ${res.status}${res.stderr ? `: ${res.stderr}` : ''}`);
@@ -400,28 +405,46 @@ function listRunning(name) {
   const arr = parse(out.trim() || '[]', `${name} list`) ?? [];
   return arr.filter((c) => c.status === 'running').length;
 }
-function stateListReps(tag, present) {
-  const st = Object.fromEntries(names.map((n) => [n, []]));
-  const ls = Object.fromEntries(names.map((n) => [n, []]));
+/**
+ * `state` and `list` with one container present and with SCALE present, interleaved
+ * in the same rounds (order rotated): the one-container root holds a running
+ * sleeper of its own, so both cases ask about a running container.
+ */
+function stateListReps() {
+  const st = { one: {}, n: {} };
+  const ls = { one: {}, n: {} };
+  for (const name of names) for (const k of ['one', 'n']) (st[k][name] = []), (ls[k][name] = []);
   for (let i = 0; i < REPS; i++) {
     for (const name of names.map((_, k) => names[(k + i) % names.length])) {
-      scaleGuard(name, `state/list ${tag}`, () => {
-        // With none of its own present, `state` is asked about a stopped probe container.
-        const id = present ? ids[name][i % ids[name].length] : scale[name].probeId;
-        const s = timer([rtArgv(name, 'state', id)], { capture: true });
-        mustPass(s.results[0], `${name} state`);
-        if (present && parse(s.out, `${name} state`).status !== 'running') throw new BenchError(`${name} state of ${id} is not running`);
-        st[name].push(s.results[0]);
-        const l = timer([rtArgv(name, 'list')], { capture: true });
-        mustPass(l.results[0], `${name} list`);
-        ls[name].push(l.results[0]);
+      scaleGuard(name, 'state/list', () => {
+        const cases = [
+          ['n', (...a) => rtArgv(name, ...a), ids[name][i % ids[name].length]],
+          ['one', (...a) => oneArgv(name, ...a), scale[name].oneId],
+        ];
+        if (i % 2) cases.reverse();
+        for (const [k, argv, id] of cases) {
+          const s = timer([argv('state', id)], { capture: true });
+          mustPass(s.results[0], `${name} state`);
+          if (parse(s.out, `${name} state`).status !== 'running') throw new BenchError(`${name} state of ${id} is not running`);
+          st[k][name].push(s.results[0]);
+          const l = timer([argv('list')], { capture: true });
+          mustPass(l.results[0], `${name} list`);
+          ls[k][name].push(l.results[0]);
+        }
       });
     }
   }
   for (const name of names) {
-    scale[name][`state${tag}`] = median(st[name].map((s) => s.wall));
-    scale[name][`list${tag}`] = median(ls[name].map((s) => s.wall));
-    scale[name][`peakStateListMB`] = Math.max(scale[name].peakStateListMB ?? 0, ...[...st[name], ...ls[name]].map((s) => s.maxrss_kb / 1024));
+    const wall = (xs) => xs.map((x) => x.wall);
+    const diff = (a, b) => median(a.map((x, j) => x.wall - b[j].wall));
+    scale[name].state0 = median(wall(st.one[name]));
+    scale[name].stateN = median(wall(st.n[name]));
+    scale[name].list0 = median(wall(ls.one[name]));
+    scale[name].listN = median(wall(ls.n[name]));
+    // medians of the per-round differences, per extra container
+    scale[name].listPerContainerMs = diff(ls.n[name], ls.one[name]) / (SCALE - 1);
+    scale[name].statePerContainerMs = diff(st.n[name], st.one[name]) / (SCALE - 1);
+    scale[name].peakStateListMB = Math.max(...[...st.one[name], ...st.n[name], ...ls.one[name], ...ls.n[name]].map((x) => x.maxrss_kb / 1024));
   }
 }
 function batch(name, phase, argvs, par) {
@@ -520,16 +543,23 @@ function afterCreate(name) {
   }
 }
 
-process.stderr.write('scale: state/list with one, ');
+process.stderr.write('scale: after create, ');
 for (const name of names) scaleGuard(name, 'after create', () => afterCreate(name));
-stateListReps('0', false);
 for (const name of names) cleanup(name, scale[name].probeId);
 for (const name of names) {
   scaleGuard(name, 'run -d serial', () => startAll(name, 1));
   process.stderr.write(`${name} ${SCALE} serial, `);
 }
 for (const name of names) scaleGuard(name, 'resident', () => resident(name));
-stateListReps('N', true);
+for (const name of names) {
+  scaleGuard(name, 'state/list', () => {
+    scale[name].oneId = newId(name);
+    untimed(oneArgv(name, 'run', '-d', '--bundle', sleeper, scale[name].oneId), `${name} run -d (one-container root)`);
+  });
+}
+stateListReps();
+for (const name of names) spawnSync(TIMER, [...nsArgs, ...oneArgv(name, 'delete', '--force', scale[name].oneId)], { stdio: 'ignore' });
+reapZombies();
 for (const name of names) {
   scaleGuard(name, 'delete --force serial', () => deleteAll(name, 1));
   process.stderr.write(`${name} delete, `);
@@ -538,11 +568,6 @@ for (const name of names) {
   scaleGuard(name, 'run -d two at a time', () => startAll(name, 2));
   scaleGuard(name, 'delete --force two at a time', () => deleteAll(name, 2));
   process.stderr.write(`${name} par2, `);
-}
-for (const name of names) {
-  // The "0" case has one container present (the created probe), the N case SCALE.
-  scale[name].listPerContainerMs = (scale[name].listN - scale[name].list0) / (SCALE - 1);
-  scale[name].statePerContainerMs = (scale[name].stateN - scale[name].state0) / (SCALE - 1);
 }
 process.stderr.write('\n');
 
