@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openBundle } from '../spec/open.js';
+import { openBundle, type Bundle } from '../spec/open.js';
 import type { Spec } from '../spec/types.js';
 import { compile } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
@@ -96,10 +96,11 @@ function killAndWait(manager: CgroupManager | undefined, pid: number): void {
   }
 }
 
-export async function createContainer(g: Globals, idArg: string, o: CreateOptions): Promise<Created> {
-  if (bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmCreate(g, idArg, o);
+/** `opened`: the bundle `run` already read and validated (namespace mode), so it is not read again. */
+export async function createContainer(g: Globals, idArg: string, o: CreateOptions, opened?: Bundle): Promise<Created> {
+  if (!opened && bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmCreate(g, idArg, o);
   const id = validateId(idArg);
-  const { bundle, config: spec, rootfs } = await openBundle(resolve(o.bundle ?? '.'));
+  const { bundle, config: spec, rootfs } = opened ?? (await openBundle(resolve(o.bundle ?? '.')));
   // Someone must own the pty master: the caller's socket, or `run`'s own one.
   if (spec.process?.terminal && !o.consoleSocket) {
     throw new UsageError('process.terminal: a terminal needs --console-socket to receive the pty master when the runtime detaches (config.md#process)');

@@ -16,6 +16,7 @@ import { bundleWantsVm } from '../vm/dispatch.js';
 import { resolve } from 'node:path';
 import { openBundle } from '../spec/open.js';
 import { UsageError } from '../errors.js';
+import { validateId } from './store.js';
 // Loaded only for a terminal: node:net and node:tty cost ~5 % of a `run`.
 import type { ConsoleReceiver } from '../process/console.js';
 import type { TerminalRelay } from '../process/tty-relay.js';
@@ -25,8 +26,11 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
   let receiver: ConsoleReceiver | undefined;
   let relay: TerminalRelay | undefined;
   let consoleSize: { height: number; width: number } | undefined;
+  validateId(id);
+  // read and validated once: createContainer takes it as it is
+  const opened = await openBundle(resolve(o.bundle ?? '.'));
   if (!o.consoleSocket) {
-    const proc = (await openBundle(resolve(o.bundle ?? '.'))).config.process;
+    const proc = opened.config.process;
     if (proc?.terminal) {
       if (o.detach) throw new UsageError('process.terminal: cannot allocate a terminal for a detached container without --console-socket (config.md#process)');
       consoleSize = proc.consoleSize;
@@ -35,7 +39,7 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
   }
   let created;
   try {
-    created = await createContainer(g, id, receiver ? { ...o, consoleSocket: receiver.path } : o);
+    created = await createContainer(g, id, receiver ? { ...o, consoleSocket: receiver.path } : o, opened);
   } catch (err) {
     receiver?.close();
     throw err;
