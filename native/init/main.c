@@ -123,7 +123,7 @@ main (int argc, char **argv)
     return vmrelay_main (argc, argv);
   joey_error_t err = { 0 };
   struct init_ctx ctx = {
-    .sync_fd = -1, .stage = 1, .rootfs_fd = -1, .host_dev_null = -1, .fifo_fd = -1, .console_sock = -1,
+    .sync_fd = -1, .stage = 1, .rootfs_fd = -1, .host_dev_null = -1, .fifo_fd = -1, .console_sock = -1, .gate_fd = -1,
   };
 
   if (argc < 3)

@@ -335,6 +335,9 @@ op_exec (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
   cleanup_free char **args = op_strv (op, F_ARGS);
   cleanup_free char **env = op_strv (op, F_ENV);
   const char *path = ctx->exec_path[0] ? ctx->exec_path : args[0];
+  /* Never the user's program before the runtime knows our pid. */
+  if (sync_gate (ctx) < 0)
+    _exit (1);
   execve (path, args, env);
   return joey_error (err, errno, "exec %s", path);
 }

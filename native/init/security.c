@@ -124,6 +124,9 @@ op_no_new_privs (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 int
 op_seccomp (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
 {
+  /* The gate's read and close must not meet the container's filter. */
+  if (sync_gate (ctx) < 0)
+    _exit (1);
   size_t len;
   const uint8_t *bpf = op_bytes (op, F_FILTER, &len);
   unsigned flags = (unsigned) op_u64 (op, F_FLAGS, 0);

@@ -5,13 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "init.h"
+
+int
+sync_gate (struct init_ctx *ctx)
+{
+  if (ctx->gate_fd < 0)
+    return 0;
+  char c;
+  ssize_t n;
+  do
+    n = read (ctx->gate_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  close (ctx->gate_fd);
+  ctx->gate_fd = -1;
+  /* EOF without a byte: stage 1 could not report us, and kills us */
+  return n == 1 ? 0 : -1;
+}
 
 int
 sync_send (struct init_ctx *ctx, uint32_t type, const void *payload, size_t len, const int *fds, int nfds,
            joey_error_t *err)
 {
+  /* The runtime must know stage 2's pid before stage 2 says anything. */
+  if (sync_gate (ctx) < 0)
+    _exit (1);
   uint8_t buf[4 + 2048];
   if (len > sizeof buf - 4)
     return joey_error (err, 0, "sync: message too long");
