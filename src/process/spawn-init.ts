@@ -78,18 +78,23 @@ function u32(type: number, payload?: Buffer): Buffer {
 const TIMINGS = process.env.JOEY_TIMINGS;
 
 export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers): SpawnedInit {
+  // The plan is encoded before the init exists: it is pure Node work, and
+  // done after the spawn it was the init that waited for it.
+  const flags = (opts.trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
+  const planMsg = u32(MSG.PLAN, encodePlan(plan, flags));
+  const ops = initOps(plan);
+  const a = addon();
   const tSpawn = TIMINGS ? process.hrtime.bigint() : 0n;
   let tJoin0 = 0n;
   let tJoin1 = 0n;
   const steps: Record<string, string> = {};
   const step = TIMINGS ? (name: string) => void (steps[name] = String(process.hrtime.bigint())) : () => {};
-  const a = addon();
   const preserve = opts.preserveFds ?? 0;
   let memfd = -1;
   let parentFd = -1;
   let childFd = -1;
   let stage2 = 0;
-  let stage1Reaped: Promise<void> = Promise.resolve();
+  let stage1 = 0;
   let killStage1 = () => {};
   try {
     // SECURITY(CVE-2019-5736): exec a sealed copy, never the file on disk.
@@ -112,10 +117,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
         /* already gone (a zombie until reaped: its pid cannot be reused) */
       }
     };
-    // Nobody else reaps it (libuv only reaps its own children): waitid on
-    // the pool; the pending wait also keeps the event loop alive until then.
-    stage1Reaped = a.waitAsync(pid).then(() => {});
-    step('waitAsync');
+    // Nobody else reaps it (libuv only reaps its own children); we do, once
+    // it has said READY or failed (reapStage1).
+    stage1 = pid;
     a.close(childFd);
     childFd = -1;
     a.close(memfd);
@@ -124,12 +128,8 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     opts.beforePlan?.(pid);
     if (TIMINGS) tJoin1 = process.hrtime.bigint();
 
-    const flags = (opts.trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
-    const encoded = encodePlan(plan, flags);
-    step('encoded');
-    a.sendmsg(parentFd, u32(MSG.PLAN, encoded), []);
+    a.sendmsg(parentFd, planMsg, []);
     step('sent');
-    const ops = initOps(plan);
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
@@ -187,7 +187,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
             const line = { spawn: String(tSpawn), join0: String(tJoin0), join1: String(tJoin1), ready, steps, init };
             fs.appendFileSync(TIMINGS, `${JSON.stringify(line)}\n`);
           }
-          return { pid: stage2, stage1Reaped };
+          return { pid: stage2, stage1Reaped: reapStage1(stage1) };
         default:
           throw new InitError(`init sent an unknown message ${type}`, -1);
       }
@@ -195,6 +195,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   } catch (err) {
     // Nothing half-made may survive: the init and its stage 2 die with us.
     killStage1();
+    if (stage1) void reapStage1(stage1);
     if (stage2) {
       try {
         process.kill(stage2, 'SIGKILL');
@@ -209,6 +210,40 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   } finally {
     for (const fd of [memfd, childFd, parentFd]) if (fd >= 0) a.close(fd);
   }
+}
+
+/**
+ * Reaps stage 1 on this thread. By READY it has exited (it exits right after
+ * reporting stage 2's pid), and after our SIGKILL it is about to: a poll on
+ * its pidfd, then waitid. Not waitAsync: the first use of the libuv pool
+ * starts its four threads, ~2.5 ms of every start, on the path to READY.
+ * Should it still run after a second, the pool waits for it after all.
+ */
+function reapStage1(pid: number): Promise<void> {
+  const a = addon();
+  const reaped = () => {
+    try {
+      return a.waitNoHang(pid) !== null;
+    } catch {
+      return true; /* ECHILD: someone else reaped it */
+    }
+  };
+  if (reaped()) return Promise.resolve();
+  try {
+    const fd = a.pidfdOpen(pid);
+    try {
+      if (a.pidfdExited(fd, 1000) && reaped()) return Promise.resolve();
+    } finally {
+      a.close(fd);
+    }
+  } catch {
+    /* no pidfd (ESRCH: already reaped, or an old kernel): the pool decides */
+  }
+  // ECHILD: nothing of it is left to reap either.
+  return a.waitAsync(pid).then(
+    () => {},
+    () => {},
+  );
 }
 
 /** /proc/<pid>/{setgroups,uid_map,gid_map} for an init in a new user namespace. */
