@@ -1,4 +1,4 @@
-/* fds.c — small fd operations Node lacks: flock(2), mkfifoat(3), FD_CLOEXEC,
+/* fds.c — small fd operations Node lacks: flock(2), mkfifoat(3), mkdirat(2), unlinkat(2), FD_CLOEXEC,
  * close(2), and the poll(2) helper the other files share.
  *
  * flock locks belong to the open file description, so two open()s of the same
@@ -104,6 +104,42 @@ js_mkfifoat (napi_env env, napi_callback_info info)
   return make_undefined (env);
 }
 
+/* mkdirat(dirfd, name, mode) -> false if it already existed. cgroup dirs are
+ * made through the parent's verified fd (cgroupfs.ts); an existing ancestor
+ * is the common case, so EEXIST is an answer, not an exception. */
+static napi_value
+js_mkdirat (napi_env env, napi_callback_info info)
+{
+  napi_value argv[3];
+  int dirfd;
+  int64_t mode;
+  cleanup_free char *name = NULL;
+  if (!get_args (env, info, 3, argv) || !arg_dirfd (env, argv[0], "dirfd", &dirfd)
+      || !arg_string (env, argv[1], "name", &name)
+      || !arg_int (env, argv[2], "mode", 0, 07777, &mode))
+    return NULL;
+  if (mkdirat (dirfd, name, (mode_t) mode) == 0)
+    return make_bool (env, true);
+  if (errno == EEXIST)
+    return make_bool (env, false);
+  return throw_errno (env, errno, "mkdirat");
+}
+
+/* rmdirat(dirfd, name): unlinkat(AT_REMOVEDIR) */
+static napi_value
+js_rmdirat (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2];
+  int dirfd;
+  cleanup_free char *name = NULL;
+  if (!get_args (env, info, 2, argv) || !arg_dirfd (env, argv[0], "dirfd", &dirfd)
+      || !arg_string (env, argv[1], "name", &name))
+    return NULL;
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0)
+    return throw_errno (env, errno, "rmdir");
+  return make_undefined (env);
+}
+
 /* setCloexec(fd, on): clear it on the few fds a child must inherit */
 static napi_value
 js_set_cloexec (napi_env env, napi_callback_info info)
@@ -145,6 +181,8 @@ register_fds (napi_env env, napi_value exports)
     EXPORT ("flock", js_flock),
     EXPORT ("pollEither", js_poll_either),
     EXPORT ("mkfifoat", js_mkfifoat),
+    EXPORT ("mkdirat", js_mkdirat),
+    EXPORT ("rmdirat", js_rmdirat),
     EXPORT ("setCloexec", js_set_cloexec),
     EXPORT ("close", js_close),
   };

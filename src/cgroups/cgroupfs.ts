@@ -87,11 +87,14 @@ export function openBeneath(d: CgroupDir, file: string | undefined, flags: numbe
   }
 }
 
+// one read buffer for every cgroupfs read of the process (most files are a line)
+let readBuf: Buffer | undefined;
+
 export function readFile(d: CgroupDir, file: string): string {
   const fd = openBeneath(d, file, O_RDONLY);
   try {
     const chunks: Buffer[] = [];
-    const buf = Buffer.alloc(65536);
+    const buf = (readBuf ??= Buffer.allocUnsafe(65536));
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
       if (n <= 0) break;
@@ -128,15 +131,13 @@ export function exists(d: CgroupDir, file?: string): boolean {
   }
 }
 
-/** mkdir of one component in `parent`, through the parent's fd (Node has no mkdirat). Returns false when it existed. */
+/** mkdir of one component in `parent`, through the parent's fd (the addon's mkdirat). Returns false when it existed. */
 export function mkdirIn(parent: CgroupDir, name: string): boolean {
   checkName(name);
   const pfd = openBeneath(parent, undefined, O_PATH | O_DIRECTORY);
   try {
-    fs.mkdirSync(`/proc/self/fd/${pfd}/${name}`, 0o755);
-    return true;
+    return addon().mkdirat(pfd, name, 0o755);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw wrap(err, 'mkdir', `${dirPath(parent)}/${name}`);
   } finally {
     fs.closeSync(pfd);
@@ -147,7 +148,7 @@ export function rmdirIn(parent: CgroupDir, name: string): void {
   checkName(name);
   const pfd = openBeneath(parent, undefined, O_PATH | O_DIRECTORY);
   try {
-    fs.rmdirSync(`/proc/self/fd/${pfd}/${name}`);
+    addon().rmdirat(pfd, name);
   } catch (err) {
     throw wrap(err, 'rmdir', `${dirPath(parent)}/${name}`);
   } finally {

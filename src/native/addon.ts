@@ -61,6 +61,10 @@ export interface Addon {
   flock(fd: number, op: number): void;
   /** Each file's text, or null (missing, unreadable, 64 KiB or more): one call for a batch (files.c). Never a FIFO. */
   readFiles(paths: string[]): (string | null)[];
+  /** mkdirat(2); false when it already existed (no exception for the common case) */
+  mkdirat(dirfd: number, name: string, mode: number): boolean;
+  /** unlinkat(2) with AT_REMOVEDIR */
+  rmdirat(dirfd: number, name: string): void;
   /** faccessat(F_OK) for each path: nothing is opened, so safe for exec.fifo */
   pathsExist(paths: string[]): boolean[];
   /** mkfifoat(2) */
