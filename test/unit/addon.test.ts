@@ -540,3 +540,24 @@ describe('batched small reads (files.c, for list)', () => {
     expect(() => a.pathsExist([1 as unknown as string])).toThrow(TypeError);
   });
 });
+
+describe('mkdirat / rmdirat', () => {
+  it('makes a dir under a dirfd, answers false for an existing one, and removes it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-mkdirat-'));
+    const dfd = a.openat2(AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0, 0);
+    try {
+      expect(a.mkdirat(dfd, 'c1', 0o750)).toBe(true);
+      expect(fs.statSync(path.join(dir, 'c1')).mode & 0o777).toBe(0o750 & ~process.umask());
+      expect(a.mkdirat(dfd, 'c1', 0o750)).toBe(false);
+      fs.writeFileSync(path.join(dir, 'c1', 'f'), '');
+      expect(thrown(() => a.rmdirat(dfd, 'c1')).code).toBe('ENOTEMPTY');
+      fs.unlinkSync(path.join(dir, 'c1', 'f'));
+      a.rmdirat(dfd, 'c1');
+      expect(fs.existsSync(path.join(dir, 'c1'))).toBe(false);
+      expect(thrown(() => a.mkdirat(dfd, 'missing/deeper', 0o755)).code).toBe('ENOENT');
+    } finally {
+      a.close(dfd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
