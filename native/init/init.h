@@ -35,7 +35,7 @@ struct init_ctx
   int preserve_fds;    /* fds 3 .. 3+n-1 are the caller's, kept for the container */
   char exec_path[4096];/* args[0] resolved in the container's PATH */
   char *state;         /* the container's state JSON, from HOOKS_ACK, for hooks run here */
-  int gate_fd;         /* stage 2: read end of the pipe stage 1 writes once it reported our pid, or -1 */
+  int gate_fd;         /* stage 2 until it sent PID: the pipe stage 1 writes our host pid into, or -1 */
 
   /* PLAN_FLAG_STAMPS: CLOCK_MONOTONIC ns of the init's start, the plan read
    * and the end of each op, sent with READY (stage 2 inherits stage 1's). */
@@ -53,8 +53,8 @@ int sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err);
 /* The same, returning the payload (malloc'ed, NUL-terminated) in *payload. */
 int sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_error_t *err);
 void sync_report_error (struct init_ctx *ctx, uint32_t index, const joey_error_t *err);
-/* Stage 2: wait until stage 1 has reported our pid (done once; before any
- * message of ours and before execve). Returns -1 if stage 1 could not. */
+/* Stage 2: read our host pid from stage 1 and send PID (done once; before
+ * any other message of ours and before execve). Returns -1 if either fails. */
 int sync_gate (struct init_ctx *ctx);
 
 /* namespaces.c */

@@ -14,15 +14,18 @@ sync_gate (struct init_ctx *ctx)
 {
   if (ctx->gate_fd < 0)
     return 0;
-  char c;
+  uint32_t pid = 0;
   ssize_t n;
   do
-    n = read (ctx->gate_fd, &c, 1);
+    n = read (ctx->gate_fd, &pid, sizeof pid);
   while (n < 0 && errno == EINTR);
   close (ctx->gate_fd);
   ctx->gate_fd = -1;
-  /* EOF without a byte: stage 1 could not report us, and kills us */
-  return n == 1 ? 0 : -1;
+  /* EOF without a pid: stage 1 could not hand it over, and kills us */
+  if (n != (ssize_t) sizeof pid)
+    return -1;
+  joey_error_t ignored;
+  return sync_send (ctx, MSG_PID, &pid, sizeof pid, NULL, 0, &ignored);
 }
 
 int

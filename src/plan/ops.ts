@@ -136,7 +136,9 @@ export type FieldName = keyof typeof FIELDS;
  *                                 <--  PLAN (encoded plan)
  *     USERMAP_PLS {pid u32}       -->  write /proc/<pid>/{setgroups,uid_map,gid_map}
  *                                 <--  USERMAP_ACK
- *     PID {stage-2 host pid u32}  -->  (the container's pid)
+ *     PID {stage-2 host pid u32}  -->  (the container's pid; stage 2 sends it,
+ *                                      from stage 1 over a pipe, before any
+ *                                      other message of its own)
  *     HOOKS_PLS                   -->  run prestart + createRuntime hooks
  *                                 <--  HOOKS_ACK
  *     SECCOMP_FD + SCM_RIGHTS     -->  hand the notify fd to linux.seccomp.listenerPath
