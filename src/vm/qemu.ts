@@ -81,6 +81,12 @@ export function qemuArgs(o: QemuOptions): string[] {
   // ~5-10 % of the fast kernel's boot).
   if (tcg && o.accel.cpuKhz) append.push(`tsc_early_khz=${o.accel.cpuKhz}`);
   if (tcg) append.push('tsc=reliable');
+  // TCG has no TSC-deadline timer and no way to hand the guest the local
+  // APIC timer's rate, so the kernel calibrates it against the PIT for 100 ms
+  // of guest time (~250 ms of a ~1 s boot here): tick from the PIT instead
+  // (the broadcast mechanism serves further vCPUs), and skip the IO-APIC
+  // "does the timer interrupt work" check (~20 ms), as KVM guests do.
+  if (tcg && o.assets.tier === 'fast') append.push('noapictimer', 'no_timer_check');
   // The fast kernel has no ACPI (native/vm/kernel.config): it finds its
   // virtio-mmio devices on the command line, which QEMU writes itself when
   // ACPI is off (microvm's auto-kernel-cmdline), and powers off through
@@ -101,7 +107,10 @@ export function qemuArgs(o: QemuOptions): string[] {
     '-initrd', o.assets.initrd,
     '-append', append.join(' '),
     '-global', 'virtio-mmio.force-legacy=false',
-    '-device', 'virtio-serial-device',
+    // max_ports: the kernel sets up two virtqueues per possible port (31 by
+    // default) when it probes the device; ours are ctl, out/err, con, plus
+    // port 0, which QEMU keeps for a console
+    '-device', `virtio-serial-device,max_ports=${2 + (o.ports ? 2 : 0) + (o.console ? 1 : 0)}`,
     '-chardev', `socket,id=ctl,path=${join(o.dir, 'ctl.sock')},server=on,wait=off`,
     '-device', 'virtserialport,chardev=ctl,name=ctl',
     '-device', 'isa-debug-exit',
@@ -119,8 +128,14 @@ export function qemuArgs(o: QemuOptions): string[] {
   return args;
 }
 
+export interface QemuProcess {
+  pid: number;
+  exited: () => boolean;
+  exitInfo: () => string;
+}
+
 /** Spawn QEMU in its own session; its own messages go to <dir>/qemu.log. */
-export function spawnQemu(o: QemuOptions): { pid: number; exited: () => boolean; exitInfo: () => string } {
+export function spawnQemu(o: QemuOptions): QemuProcess {
   const log = fs.openSync(join(o.dir, 'qemu.log'), 'a', 0o600);
   const stdio: ('ignore' | number)[] = ['ignore', log, log];
   if (o.ports) stdio.push(1, 2);
