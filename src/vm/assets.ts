@@ -12,7 +12,6 @@
  * (bench/vm.mjs compares them in one run).
  */
 import { projectRoot } from '../paths.js';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { RuntimeError, UsageError } from '../errors.js';
@@ -52,6 +51,8 @@ export const FAST_FRAGMENT = join(TOP, 'native', 'vm', 'kernel.config');
 export function fastKernelStale(): boolean {
   try {
     const built = fs.readFileSync(join(cacheDir(), 'fast', 'fragment.sha256'), 'utf8').trim();
+    // node:crypto only here: `run` needs no staleness check (kernelCandidates)
+    const { createHash } = process.getBuiltinModule('node:crypto');
     return built !== createHash('sha256').update(fs.readFileSync(FAST_FRAGMENT)).digest('hex');
   } catch {
     return true;
@@ -94,12 +95,12 @@ export function requireQemu(): string {
  * Every candidate, best first, with whether it is complete. The fast kernel
  * has everything built in, so its initramfs is the bare init (no modules).
  */
-export function kernelCandidates(): KernelCandidate[] {
+export function kernelCandidates(checkStale = true): KernelCandidate[] {
   const out: KernelCandidate[] = [];
   const add = (tier: KernelTier, kernel: string, initrd: string) => {
     const missing = [kernel, initrd].filter((p) => !isFile(p));
     const c: KernelCandidate = { tier, kernel, initrd, present: missing.length === 0, missing };
-    if (tier === 'fast' && c.present) c.stale = fastKernelStale();
+    if (tier === 'fast' && c.present && checkStale) c.stale = fastKernelStale();
     out.push(c);
   };
   if (process.env.JOEY_VM_KERNEL) add('custom', process.env.JOEY_VM_KERNEL, process.env.JOEY_VM_INITRD || join(VM_BUILD, 'init.cpio'));
@@ -109,8 +110,8 @@ export function kernelCandidates(): KernelCandidate[] {
 }
 
 /** The candidate joey boots and why: JOEY_VM_TIER, else the first present (custom > fast > debian). */
-export function chooseKernel(): { chosen?: KernelCandidate; why: string } {
-  const all = kernelCandidates();
+export function chooseKernel(checkStale = true): { chosen?: KernelCandidate; why: string } {
+  const all = kernelCandidates(checkStale);
   const forced = forcedTier();
   if (forced) {
     const c = all.find((k) => k.tier === forced);
@@ -138,7 +139,9 @@ export function findKernel(): KernelAssets | undefined {
 }
 
 export function requireKernel(): KernelAssets {
-  const { chosen, why } = chooseKernel();
+  // the staleness of the fast kernel is for `joey vm doctor` and the why
+  // (hashing the option list costs node:crypto on every --vm create)
+  const { chosen, why } = chooseKernel(false);
   const k = chosen ? { tier: chosen.tier, kernel: chosen.kernel, initrd: chosen.initrd } : undefined;
   if (!k) {
     throw new RuntimeError(

@@ -66,15 +66,16 @@ import { compileSeccompCached } from '../linux/seccomp-cache.js';
 import { resourcesToWrites, type LinuxResources } from '../cgroups/resources.js';
 import { compileDeviceProgram, normalizeDeviceRules } from '../cgroups/devices.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
-import { lockDir, makeStateDir, newState, readState, removeStateDir, stateDir, validateId, writeState, exists, type StoredState } from '../lifecycle/store.js';
+import { lockDir, readState, removeStateDir, stateDir, validateId, writeState, exists, type StoredState } from '../lifecycle/store.js';
 import { isAlive, procStat } from '../lifecycle/status.js';
 import { statusOf } from '../lifecycle/state.js';
 import type { Globals } from '../lifecycle/context.js';
 import type { CreateOptions, Created } from '../lifecycle/create.js';
 import { writePidFile } from '../lifecycle/create.js';
-import { INIT_BINARY, requireKernel, requireQemu } from './assets.js';
-import { chooseAccel, type AccelChoice } from './accel.js';
-import { bootLog, spawnQemu, vmSize } from './qemu.js';
+import { INIT_BINARY } from './assets.js';
+import type { AccelChoice } from './accel.js';
+import { bootLog } from './qemu.js';
+import { abandon, checkSupported, launchVm, sameLaunch, type Launched, type VmMode } from './launch.js';
 import { Ctl, VmChannelError, agentError } from './protocol.js';
 
 export const GUEST_ROOTFS = '/run/rootfs';
@@ -87,7 +88,7 @@ const GUEST_CONTROLLERS = ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', '
 export interface VmState {
   accel: AccelChoice['accel'];
   tier: string;
-  mode: 'ports' | 'relay';
+  mode: VmMode;
   guestPid: number;
   memMiB: number;
   cpus: number;
@@ -119,24 +120,6 @@ function guestHost(): HostInfo {
     sourceKind: () => 'dir',
     lsms: [],
   };
-}
-
-function checkSupported(spec: Spec, o: CreateOptions, mode: 'ports' | 'relay'): void {
-  const terminal = !!spec.process?.terminal;
-  // Someone must own the pty master, as in lifecycle/create.ts.
-  if (terminal && mode === 'ports' && !o.consoleSocket) {
-    throw new UsageError('process.terminal: a terminal needs --console-socket to receive the pty master when the runtime detaches (config.md#process)');
-  }
-  if (o.consoleSocket && !terminal) throw new UsageError('--console-socket: process.terminal is false, there is no pty to send (config.md#process)');
-  if (o.consoleSocket && mode === 'relay') throw new UnsupportedError('--console-socket: with --vm only for a detached container (create, run --detach)');
-  if (o.preserveFds) throw new UnsupportedError('--preserve-fds: not supported with --vm');
-  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
-    throw new UnsupportedError('linux.namespaces: a user namespace is not supported with --vm yet');
-  }
-  (spec.mounts ?? []).forEach((m, i) => {
-    const bind = m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind');
-    if (bind) throw new UnsupportedError(`mounts[${i}]: bind mounts of host paths are not supported with --vm yet (\`${m.source}\`)`);
-  });
 }
 
 /** linux.resources → `<file> <value>` lines for the guest's cgroup v2 (devices: guestDeviceProgram). */
@@ -250,31 +233,41 @@ function startConsoleRelay(dir: string, consoleSocket: string, size: { height: n
   return { pid, startTime: procStat(pid)?.startTime ?? 0 };
 }
 
-/** create: boot the VM, send the plan, CREATE; the container waits at the start barrier. */
-async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' | 'relay'): Promise<Booted> {
-  const id = validateId(idArg);
-  const { bundle, config: spec, rootfs } = await openBundle(resolve(o.bundle ?? '.'));
-  checkSupported(spec, o, mode);
+/**
+ * create: boot the VM, send the plan, CREATE; the container waits at the
+ * start barrier. `early` is the QEMU launchEarly started from the raw
+ * config.json (src/vm/launch.ts); it is used only when the validated bundle
+ * asks for exactly what it was started with, and killed otherwise.
+ */
+async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, early?: Launched): Promise<Booted> {
+  let l = early;
+  let spec: Spec;
+  let bundle: string;
+  let rootfs: string;
+  try {
+    const id = validateId(idArg);
+    ({ bundle, config: spec, rootfs } = await openBundle(resolve(o.bundle ?? '.')));
+    checkSupported(spec, o, mode);
+    if (l && (l.id !== id || l.bundle !== bundle || !sameLaunch(l, spec, rootfs, mode))) {
+      abandon(l);
+      l = undefined;
+    }
+  } catch (err) {
+    if (l) abandon(l);
+    throw err;
+  }
+  l ??= launchVm(g, idArg, bundle, spec, rootfs, mode);
+  const { id, dir, lock, state, q } = l;
+  const { accel } = l.opts;
+  const vm = state.vm as VmState;
   const terminal = !!spec.process?.terminal;
-  const qemu = requireQemu();
-  const assets = requireKernel();
-  const accel = chooseAccel(g.vmAccel);
-  const size = vmSize(spec);
-
-  const dir = makeStateDir(g.root, id);
-  const lock = lockDir(dir);
-  const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: size.memMiB, cpus: size.cpus, tty: terminal || undefined };
-  if (mode === 'relay') vm.relayPid = process.pid;
-  const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
+  // state.json was written from the raw config before it was validated
+  state.ociVersion = spec.ociVersion;
+  state.annotations = spec.annotations;
   let ctl: Ctl | undefined;
   try {
     writeState(dir, state);
     fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${size.memMiB} MiB, ${size.cpus} vCPU`);
-    const q = spawnQemu({ qemu, assets, accel, dir, rootfs, readonly: !!spec.root?.readonly, size, ports: mode === 'ports', console: terminal && mode === 'ports' });
-    state.pid = q.pid;
-    state.startTime = procStat(q.pid)?.startTime ?? 0;
-    writeState(dir, state);
     // The guest takes about a second to boot under TCG: compile what the
     // agent needs meanwhile, not before QEMU starts. A compile error still
     // leaves nothing behind (the catch below kills QEMU and removes the dir).
@@ -342,8 +335,8 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: 'ports' |
   }
 }
 
-export async function vmCreate(g: Globals, id: string, o: CreateOptions): Promise<Created> {
-  const b = await boot(g, id, o, 'ports');
+export async function vmCreate(g: Globals, id: string, o: CreateOptions, early?: Launched): Promise<Created> {
+  const b = await boot(g, id, o, 'ports', early);
   b.ctl.close();
   return { id: b.id, pid: b.state.pid, dir: b.dir, spec: b.spec, state: b.state };
 }
@@ -481,9 +474,9 @@ function writeFully(fd: number, data: Buffer): void {
 }
 
 /** run: create + start; in the foreground relay stdio and exit with the container's status. */
-export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
+export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }, early?: Launched): Promise<number> {
   if (o.detach) {
-    await vmCreate(g, id, o);
+    await vmCreate(g, id, o, early);
     try {
       await vmStart(g, id);
     } catch (err) {
@@ -492,7 +485,7 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
     }
     return 0;
   }
-  const b = await boot(g, id, o, 'relay');
+  const b = await boot(g, id, o, 'relay', early);
   const { ctl, dir, state, spec } = b;
   ctl.onOutput = (stream, data) => writeFully(stream === 'out' ? 1 : 2, data);
   // first: on SIGWINCH the new size (W) goes out before the forwarded signal

@@ -14,5 +14,20 @@ export function createOptions(c: FastCommand): CreateOptions {
 }
 
 export const run: VerbBody = async (c, g) => {
+  // --vm: QEMU starts before the backend is loaded (src/vm/launch.ts says why)
+  if (g.vm) {
+    const o = createOptions(c);
+    const { launchEarly, abandon } = await import('../../vm/launch.js');
+    const early = launchEarly(g, c.id, o, 'ports');
+    let backend;
+    try {
+      backend = await import('../../vm/backend.js');
+    } catch (err) {
+      if (early) abandon(early);
+      throw err;
+    }
+    await backend.vmCreate(g, c.id, o, early);
+    return;
+  }
   await createContainer(g, c.id, createOptions(c));
 };

@@ -1,0 +1,165 @@
+/**
+ * Starting the microVM's QEMU, as early as possible — docs/vm.md §6.4, §6.6
+ *
+ * WHY early: under TCG the guest takes most of a second to boot, while
+ * loading the --vm backend (cold-vm.cjs), validating config.json and
+ * compiling the plan take Node ~30 ms. `joey --vm run|create` therefore
+ * spawns QEMU from the verb bundle (launchEarly), reading only what QEMU's
+ * command line needs from the raw config.json, and the backend does the rest
+ * while the guest boots. The backend then validates the bundle and compares
+ * the validated values with the ones QEMU was started with (sameLaunch); a
+ * difference, or a validation error, kills that QEMU and removes its state
+ * directory, so an invalid bundle still leaves nothing behind and reports
+ * the same error as before. Anything unusual in the raw config (a value of
+ * the wrong type, an unsupported feature, an existing id) makes launchEarly
+ * start nothing, and the backend takes the ordinary order: validate, then
+ * start QEMU.
+ *
+ * Light on purpose: this module is part of the `run` and `create` verb
+ * bundles (loaded only for --vm), so no backend, no plan compiler.
+ */
+import * as fs from 'node:fs';
+import { resolve } from 'node:path';
+import { UnsupportedError, UsageError } from '../errors.js';
+import { lockDir, makeStateDir, newState, removeStateDir, validateId, writeState, type StoredState } from '../lifecycle/store.js';
+import { procStat } from '../lifecycle/status.js';
+import type { CreateOptions } from '../lifecycle/create.js';
+import type { Globals } from '../lifecycle/context.js';
+import { locateRootfs, readBundleConfig } from '../spec/open.js';
+import type { Spec } from '../spec/types.js';
+import { chooseAccel } from './accel.js';
+import { requireKernel, requireQemu } from './assets.js';
+import { spawnQemu, vmSize, type QemuOptions, type QemuProcess } from './qemu.js';
+import type { VmState } from './backend.js';
+
+export type VmMode = 'ports' | 'relay';
+
+/** A QEMU started for container `id`, with its state directory, locked. */
+export interface Launched {
+  id: string;
+  dir: string;
+  /** the state directory's lock (lockDir), held until the container is created */
+  lock: number;
+  bundle: string;
+  rootfs: string;
+  opts: QemuOptions;
+  q: QemuProcess;
+  state: StoredState;
+}
+
+/** What --vm cannot run yet, or only with other options (checked before QEMU starts). */
+export function checkSupported(spec: Spec, o: CreateOptions, mode: VmMode): void {
+  const terminal = !!spec.process?.terminal;
+  // Someone must own the pty master, as in lifecycle/create.ts.
+  if (terminal && mode === 'ports' && !o.consoleSocket) {
+    throw new UsageError('process.terminal: a terminal needs --console-socket to receive the pty master when the runtime detaches (config.md#process)');
+  }
+  if (o.consoleSocket && !terminal) throw new UsageError('--console-socket: process.terminal is false, there is no pty to send (config.md#process)');
+  if (o.consoleSocket && mode === 'relay') throw new UnsupportedError('--console-socket: with --vm only for a detached container (create, run --detach)');
+  if (o.preserveFds) throw new UnsupportedError('--preserve-fds: not supported with --vm');
+  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
+    throw new UnsupportedError('linux.namespaces: a user namespace is not supported with --vm yet');
+  }
+  (spec.mounts ?? []).forEach((m, i) => {
+    const bind = m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind');
+    if (bind) throw new UnsupportedError(`mounts[${i}]: bind mounts of host paths are not supported with --vm yet (\`${m.source}\`)`);
+  });
+}
+
+/** The part of QEMU's command line that comes from config.json. */
+function specPart(spec: Spec, rootfs: string, mode: VmMode): Pick<QemuOptions, 'rootfs' | 'readonly' | 'size' | 'ports' | 'console'> {
+  const terminal = !!spec.process?.terminal;
+  return { rootfs, readonly: !!spec.root?.readonly, size: vmSize(spec), ports: mode === 'ports', console: terminal && mode === 'ports' };
+}
+
+/** QEMU was started with what the validated spec asks for. */
+export function sameLaunch(l: Launched, spec: Spec, rootfs: string, mode: VmMode): boolean {
+  const want = specPart(spec, rootfs, mode);
+  const had = l.opts;
+  return (
+    had.rootfs === want.rootfs &&
+    had.readonly === want.readonly &&
+    had.size.memMiB === want.size.memMiB &&
+    had.size.cpus === want.size.cpus &&
+    had.ports === want.ports &&
+    !!had.console === !!want.console &&
+    (l.state.vm as VmState).tty === (spec.process?.terminal || undefined)
+  );
+}
+
+/** Make the state directory, lock it, write state.json and spawn QEMU. */
+export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, rootfs: string, mode: VmMode): Launched {
+  const id = validateId(idArg);
+  const qemu = requireQemu();
+  const assets = requireKernel();
+  const accel = chooseAccel(g.vmAccel);
+  const opts: QemuOptions = { qemu, assets, accel, dir: '', ...specPart(spec, rootfs, mode) };
+  const dir = makeStateDir(g.root, id);
+  opts.dir = dir;
+  let lock = -1;
+  let pid = 0;
+  try {
+    lock = lockDir(dir);
+    const terminal = !!spec.process?.terminal;
+    const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: opts.size.memMiB, cpus: opts.size.cpus, tty: terminal || undefined };
+    if (mode === 'relay') vm.relayPid = process.pid;
+    const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
+    writeState(dir, state);
+    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU`);
+    const q = spawnQemu(opts);
+    pid = q.pid;
+    state.pid = q.pid;
+    state.startTime = procStat(q.pid)?.startTime ?? 0;
+    writeState(dir, state);
+    return { id, dir, lock, bundle, rootfs, opts, q, state };
+  } catch (err) {
+    if (pid) killQemu(pid, procStat(pid)?.startTime ?? 0);
+    removeStateDir(dir);
+    if (lock >= 0) fs.closeSync(lock);
+    throw err;
+  }
+}
+
+/**
+ * `joey --vm run|create`: start QEMU from the raw config.json, before the
+ * backend is loaded; undefined when anything is unusual (the backend then
+ * validates first and reports it, exactly as without this step).
+ */
+export function launchEarly(g: Globals, id: string, o: CreateOptions, mode: VmMode): Launched | undefined {
+  try {
+    const { bundle, raw } = readBundleConfig(resolve(o.bundle ?? '.'));
+    const spec = raw as Spec;
+    if (typeof spec?.root?.path !== 'string') return undefined;
+    checkSupported(spec, o, mode);
+    return launchVm(g, id, bundle, spec, locateRootfs(bundle, spec), mode);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Undo launchVm: QEMU killed and gone, the state directory removed, the lock released. */
+export function abandon(l: Launched): void {
+  try {
+    killQemu(l.state.pid, l.state.startTime);
+  } finally {
+    removeStateDir(l.dir);
+    fs.closeSync(l.lock);
+  }
+}
+
+/** SIGKILL and wait (≤ 5 s) until the process is gone or a zombie (vm.md §4 item 4). */
+export function killQemu(pid: number, startTime: number): void {
+  const alive = () => {
+    const st = procStat(pid);
+    return st !== null && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
+  };
+  if (!pid || !alive()) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const end = Date.now() + 5000;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (alive() && Date.now() < end) Atomics.wait(nap, 0, 0, 5);
+}
