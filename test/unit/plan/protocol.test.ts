@@ -37,8 +37,35 @@ describe('encode', () => {
     const neg = encodeOp({ stage: 'init-child', kind: 'oom-score-adj', args: { value: -1000 }, from: '', spec: '' });
     expect(neg.readBigUInt64LE(16)).toBe(2n ** 64n - 1000n);
   });
+  it('encodes u64 values from numbers past 32 bits and from bigints alike', () => {
+    const at16 = (value: number | bigint) => encodeOp({ stage: 'init', kind: 'umask', args: { value }, from: '', spec: '' }).readBigUInt64LE(16);
+    expect(at16(2 ** 40 + 3)).toBe(2n ** 40n + 3n);
+    expect(at16(Number.MAX_SAFE_INTEGER)).toBe(2n ** 53n - 1n);
+    expect(at16(-(2 ** 40))).toBe(2n ** 64n - 2n ** 40n);
+    expect(at16(2n ** 63n + 5n)).toBe(2n ** 63n + 5n);
+    expect(at16(-1n)).toBe(2n ** 64n - 1n);
+  });
+  it('writes non-ASCII strings as UTF-8 with one NUL, and the field length counts it', () => {
+    for (const name of ['é', 'aé', '日本', 'x😀y', '']) {
+      const buf = encodeOp({ stage: 'init', kind: 'sethostname', args: { name }, from: '', spec: '' });
+      const bytes = Buffer.from(name, 'utf8');
+      expect(buf.readUInt32LE(12)).toBe(bytes.length + 1);
+      expect(buf.subarray(16)).toEqual(Buffer.concat([bytes, Buffer.from([0])]));
+      expect(buf.readUInt32LE(0)).toBe(buf.length);
+    }
+  });
+  it('grows its buffer for large fields (a seccomp filter) and long strings', () => {
+    const filter = Buffer.alloc(100_000, 7);
+    const buf = encodeOp({ stage: 'init', kind: 'seccomp', args: { filter, flags: 0 }, from: '', spec: '' });
+    expect(buf.readUInt32LE(0)).toBe(buf.length);
+    expect(buf.indexOf(filter)).toBeGreaterThan(0);
+    const long = 'é'.repeat(20_000);
+    const s = encodeOp({ stage: 'init', kind: 'sethostname', args: { name: long }, from: '', spec: '' });
+    expect(s.subarray(16, -1).toString('utf8')).toBe(long);
+  });
   it('refuses strings with NUL bytes (the decoder would refuse them too)', () => {
     expect(() => encodeOp({ stage: 'init', kind: 'sethostname', args: { name: 'a\0b' }, from: '', spec: '' })).toThrow(/NUL/);
+    expect(() => encodeOp({ stage: 'init', kind: 'sethostname', args: { name: 'é\0' }, from: '', spec: '' })).toThrow(/NUL/);
   });
   it('skips runtime ops and writes the header', () => {
     const plan: Plan = {
