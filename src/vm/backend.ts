@@ -282,7 +282,13 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
       consoleSocket: terminal ? GUEST_CONSOLE : undefined,
     });
     const cgroupText = guestCgroupWrites(spec.linux?.resources as LinuxResources | undefined);
-    const devices = guestDeviceProgram(spec);
+    // The set-up the agent acknowledges one by one, sent behind PING at once:
+    // the agent reads its port only once it has booted, and until then QEMU
+    // leaves our bytes in the socket (a port the guest has not opened takes
+    // no input), so no round trip waits on another. CREATE waits for every OK.
+    const setup: [string, Buffer][] = [];
+    if (cgroupText) setup.push(['CGROUP', Buffer.from(cgroupText)]);
+    setup.push(['DEVICES', guestDeviceProgram(spec)], ['PLAN', encodePlan(plan, 0)]);
     const alive = () => !q.exited();
     const timeout = bootTimeoutMs(accel);
     const t0 = Date.now();
@@ -290,7 +296,10 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
       ctl = await Ctl.connect(join(dir, 'ctl.sock'), 10_000, alive);
       const onExit = setInterval(() => q.exited() && ctl?.close(), 50);
       try {
-        await ctl.request('PING', ['READY'], timeout);
+        ctl.send('PING');
+        for (const [verb, body] of setup) ctl.send(verb, body);
+        const r = await ctl.next(timeout, 'PING');
+        if (r.verb !== 'READY') throw new VmChannelError(`the VM answered \`${r.verb}\` to \`PING\``);
       } finally {
         clearInterval(onExit);
       }
@@ -311,9 +320,11 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
     g.trace?.(`vm: booted in ${Date.now() - t0} ms`);
     const ops = initOps(plan);
     const describe = (i: number) => (ops[i] ? `op ${i} ${describeOp(ops[i])}` : `op ${i}`);
-    if (cgroupText) await ctl.request('CGROUP', ['OK'], 30_000, Buffer.from(cgroupText));
-    await ctl.request('DEVICES', ['OK'], 30_000, devices);
-    await ctl.request('PLAN', ['OK'], 30_000, encodePlan(plan, 0));
+    for (const [verb] of setup) {
+      const r = await ctl.next(30_000, verb);
+      if (r.verb === 'ERROR') throw agentError(r, describe);
+      if (r.verb !== 'OK') throw new VmChannelError(`the VM answered \`${r.verb}\` to \`${verb}\``);
+    }
     vm.guestPid = await createInGuest(ctl, `CREATE ${mode}${terminal ? ' tty' : ''}`, spec, state, describe);
     if (terminal && o.consoleSocket) {
       vm.console = startConsoleRelay(dir, o.consoleSocket, spec.process?.consoleSize);
@@ -493,11 +504,16 @@ export async function vmRun(g: Globals, id: string, o: CreateOptions & { detach?
   const stopSignals = forwardSignals((_sig, signo) => ctl.send(`KILL ${signo}`));
   let stopStdin = () => {};
   try {
-    await ctl.request('START', ['STARTED'], 30_000);
+    // WAIT right behind START (one round trip less): the agent answers it
+    // only when the process has exited, after STARTED
+    ctl.send('START');
+    ctl.send('WAIT');
+    const s = await ctl.next(30_000, 'START');
+    if (s.verb === 'ERROR') throw agentError(s);
+    if (s.verb !== 'STARTED') throw new VmChannelError(`the VM answered \`${s.verb}\` to \`START\``);
     fs.rmSync(join(dir, 'exec.fifo'), { force: true });
     poststart(g, dir, state, spec);
     stopStdin = relayStdin(ctl);
-    ctl.send('WAIT');
     let r;
     try {
       r = await ctl.next(0, 'WAIT');
