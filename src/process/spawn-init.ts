@@ -214,7 +214,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
 
 /**
  * Reaps stage 1 on this thread. By READY it has exited (it exits right after
- * reporting stage 2's pid), and after our SIGKILL it is about to: a poll on
+ * handing stage 2 its pid), and after our SIGKILL it is about to: a poll on
  * its pidfd, then waitid. Not waitAsync: the first use of the libuv pool
  * starts its four threads, ~2.5 ms of every start, on the path to READY.
  * Should it still run after a second, the pool waits for it after all.
