@@ -85,8 +85,14 @@ export function qemuArgs(o: QemuOptions): string[] {
   // APIC timer's rate, so the kernel calibrates it against the PIT for 100 ms
   // of guest time (~250 ms of a ~1 s boot here): tick from the PIT instead
   // (the broadcast mechanism serves further vCPUs), and skip the IO-APIC
-  // "does the timer interrupt work" check (~20 ms), as KVM guests do.
-  if (tcg && o.assets.tier === 'fast') append.push('noapictimer', 'no_timer_check');
+  // "does the timer interrupt work" check (~20 ms), as KVM guests do. Only
+  // the fast kernel: it ticks periodically (no NO_HZ, no high-resolution
+  // timers); Debian's kernel hung in CREATE with noapictimer.
+  // noreplace-smp: with one vCPU the kernel rewrites every LOCK prefix into
+  // a no-op at boot, thousands of one-byte code patches, each of which makes
+  // TCG drop translated code (~90 ms); the prefixes are just as correct on
+  // one CPU.
+  if (tcg && o.assets.tier === 'fast') append.push('noapictimer', 'no_timer_check', 'noreplace-smp');
   // The fast kernel has no ACPI (native/vm/kernel.config): it finds its
   // virtio-mmio devices on the command line, which QEMU writes itself when
   // ACPI is off (microvm's auto-kernel-cmdline), and powers off through
