@@ -71,7 +71,7 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     kernel: 'clone(CLONE_PARENT)',
     spec: 'config-linux.md#namespaces',
     man: ['clone(2)', 'pid_namespaces(7)'],
-    detail: 'Stage 2 is born in the new pid namespace (as PID 1). CLONE_PARENT makes it the runtime\'s child, so the caller (containerd-shim, conmon, `joey run`) reaps it; stage 1 reports its host pid and exits.',
+    detail: 'Stage 2 is born in the new pid namespace (as PID 1). CLONE_PARENT makes it the runtime\'s child, so the caller (containerd-shim, conmon, `joey run`) reaps it; stage 1 hands it its host pid over a pipe and exits, and stage 2 sends PID to the runtime before any other message of its own (or its seccomp filter, or execve).',
   },
   setsid: {
     title: 'start a new session',
