@@ -224,6 +224,20 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
     }
+    // QEMU starts from the raw config.json before it is validated
+    // (src/vm/launch.ts): an invalid one still fails with its one-line spec
+    // error and leaves no QEMU and no state, for run and for create
+    const bad = bundle(['/bin/probe', 'exit', '0'], (s) => {
+      s.process!.rlimits = [{ type: 'RLIMIT_TEST', hard: 1, soft: 1 }];
+    });
+    for (const verb of ['run', 'create']) {
+      const badId = cid('vm');
+      const r = verb === 'run' ? vm(['run', '--bundle', bad, badId]) : detached(bad, ['create', '--bundle', bad, badId]);
+      expect(r.status, verb).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), verb).toHaveLength(1);
+      expect(r.stderr, verb).toMatch(/^joey: process\.rlimits\[0\]\.type: unknown rlimit "RLIMIT_TEST"/);
+      expect(leftovers(root, badId), verb).toEqual([]);
+    }
     const id = cid('vm');
     const slow = vm(['run', '--bundle', b, id], { JOEY_VM_BOOT_TIMEOUT_MS: '300' });
     expect(slow.status).not.toBe(0);
