@@ -29,6 +29,11 @@ const TOP = join(HERE, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const SCALE = Number(process.env.BENCH_SCALE ?? 100);
 const REPS = Number(process.env.BENCH_REPS ?? 12);
+// the per-container costs are differences between 1 and SCALE containers
+if (!(Number.isInteger(SCALE) && SCALE >= 2)) {
+  process.stderr.write(`bench: BENCH_SCALE must be an integer >= 2, got ${process.env.BENCH_SCALE}\n`);
+  process.exit(2);
+}
 const GAP_MS = 50;
 const TIMER = join(TOP, 'native', 'build', 'bench-timer');
 const FLOOR = join(TOP, 'native', 'build', 'bench-floor');
