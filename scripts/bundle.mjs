@@ -21,14 +21,20 @@ const COLD = {
   'src/vm/backend.ts': 'cold-vm',
   'src/spec/validate.ts': 'cold-validate',
   'src/linux/seccomp.ts': 'cold-seccomp',
+  'src/vm/launch.ts': 'cold-launch',
 };
+// Cold modules another cold module may import statically (a copy is inlined
+// there): launch.ts starts QEMU early from the verb (cold-launch) and is part
+// of the backend (cold-vm). It keeps no module state, so two copies are safe.
+const INLINE_IN = { 'src/vm/launch.ts': ['src/vm/backend.ts'] };
 const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list'];
 const top = resolve('.');
 const common = { bundle: true, platform: 'node', target: 'node20', outdir: OUT, logLevel: 'warning', external: ['koffi'] };
 
-// Outputs of earlier builds that no longer exist (ESM cold entries, V8 code caches).
+// Outputs of earlier builds: the ESM build's chunks are named by content
+// hash, so each build would leave the previous ones behind.
 for (const f of await readdir(OUT).catch(() => [])) {
-  if (/^cold-[a-z]+\.js$|\.cjs\.cache$/.test(f)) await rm(`${OUT}/${f}`, { force: true });
+  if (/\.(js|cjs|cache)$/.test(f)) await rm(`${OUT}/${f}`, { force: true });
 }
 
 await build({
@@ -47,8 +53,10 @@ const coldModules = {
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const abs = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
-      const name = COLD[abs.slice(top.length + 1)];
+      const rel = abs.slice(top.length + 1);
+      const name = COLD[rel];
       if (!name || args.kind === 'entry-point') return undefined;
+      if (args.kind !== 'dynamic-import' && INLINE_IN[rel]?.includes(args.importer.slice(top.length + 1))) return undefined;
       if (args.kind !== 'dynamic-import') return { errors: [{ text: `${args.path} is a cold module: import it with import() (scripts/bundle.mjs)` }] };
       return { path: `./${name}.js`, external: true };
     });

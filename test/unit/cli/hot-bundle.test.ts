@@ -44,4 +44,13 @@ process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([
     }
     expect(readFileSync(join(OUT, 'cold-validate.cjs'), 'utf8')).toContain('node_modules/zod');
   });
+  it('keeps the --vm code (QEMU launch, backend) out of the verb bundles: namespace mode does not parse it', () => {
+    for (const verb of ['create', 'run', 'start', 'delete', 'kill', 'exec']) {
+      const src = readFileSync(join(OUT, `verb-${verb}.cjs`), 'utf8');
+      expect(src, verb).not.toContain('// src/vm/launch.ts');
+      expect(src, verb).not.toContain('// src/vm/qemu.ts');
+      expect(src, verb).not.toContain('// src/vm/backend.ts');
+    }
+    expect(readFileSync(join(OUT, 'cold-launch.cjs'), 'utf8')).toContain('// src/vm/launch.ts');
+  });
 });
