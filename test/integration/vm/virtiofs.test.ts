@@ -131,30 +131,38 @@ describe.runIf(ready)(`joey --vm rootfs over virtio-fs (${reason})`, () => {
     const id = cid('vfs');
     const b = bundle(['/bin/probe', 'sleep', '600']);
     const c = detached(b, ['run', '--detach', '--bundle', b, id]);
-    expect(c.stderr).toBe('');
-    expect(c.status).toBe(0);
-    const s = vmState(id);
-    expect(s.vm.fs).toBe('virtiofs');
-    const d = s.vm.virtiofsd?.pid ?? 0;
-    expect(daemonsFor(join(b, 'rootfs'))).toContain(d);
-    expect(fs.existsSync(join(root, id, 'vfs.sock'))).toBe(false);
-    expect(joey(root, ['delete', '--force', id]).status).toBe(0);
-    expect(daemonsFor(join(b, 'rootfs'))).toEqual([]);
-    expect(leftovers(root, id)).toEqual([]);
+    try {
+      expect(c.stderr).toBe('');
+      expect(c.status).toBe(0);
+      const s = vmState(id);
+      expect(s.vm.fs).toBe('virtiofs');
+      const d = s.vm.virtiofsd?.pid ?? 0;
+      expect(daemonsFor(join(b, 'rootfs'))).toContain(d);
+      expect(fs.existsSync(join(root, id, 'vfs.sock'))).toBe(false);
+      expect(joey(root, ['delete', '--force', id]).status).toBe(0);
+      expect(daemonsFor(join(b, 'rootfs'))).toEqual([]);
+      expect(leftovers(root, id)).toEqual([]);
+    } finally {
+      joey(root, ['delete', '--force', id]); // a failed assertion must not leave a VM running
+    }
   });
 
   it('virtiofsd exits by itself when QEMU is killed; delete then leaves nothing', { timeout: T }, async () => {
     const id = cid('vfs');
     const b = bundle(['/bin/probe', 'sleep', '600']);
     const c = detached(b, ['run', '--detach', '--bundle', b, id]);
-    expect(c.status).toBe(0);
-    expect(vmState(id).vm.virtiofsd).toBeDefined();
-    expect(daemonsFor(join(b, 'rootfs')).length).toBeGreaterThan(0);
-    process.kill(vmState(id).pid, 'SIGKILL');
-    // no joey process watches it: it goes when QEMU closes the vhost-user socket
-    expect(await until(() => daemonsFor(join(b, 'rootfs')).length === 0, 10_000)).toBe(true);
-    expect(joey(root, ['delete', id]).status).toBe(0);
-    expect(leftovers(root, id)).toEqual([]);
+    try {
+      expect(c.status).toBe(0);
+      expect(vmState(id).vm.virtiofsd).toBeDefined();
+      expect(daemonsFor(join(b, 'rootfs')).length).toBeGreaterThan(0);
+      process.kill(vmState(id).pid, 'SIGKILL');
+      // no joey process watches it: it goes when QEMU closes the vhost-user socket
+      expect(await until(() => daemonsFor(join(b, 'rootfs')).length === 0, 10_000)).toBe(true);
+      expect(joey(root, ['delete', id]).status).toBe(0);
+      expect(leftovers(root, id)).toEqual([]);
+    } finally {
+      joey(root, ['delete', '--force', id]);
+    }
   });
 
   it('a failed boot and a missing daemon leave no virtiofsd and no state', { timeout: T }, () => {
