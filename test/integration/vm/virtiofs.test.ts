@@ -165,13 +165,22 @@ describe.runIf(ready)(`joey --vm rootfs over virtio-fs (${reason})`, () => {
     }
   });
 
-  it('a failed boot and a missing daemon leave no virtiofsd and no state', { timeout: T }, () => {
+  it('a failed boot, an invalid config and a missing daemon leave no virtiofsd and no state', { timeout: T }, () => {
     const id = cid('vfs');
     const b = bundle(['/bin/probe', 'exit', '0']);
     const slow = vm(['run', '--bundle', b, id], { JOEY_VM_BOOT_TIMEOUT_MS: '300' });
     expect(slow.status).not.toBe(0);
     expect(slow.stderr).toMatch(/did not boot within 0.3s/);
     expect(daemonsFor(join(b, 'rootfs'))).toEqual([]);
+    expect(leftovers(root, id)).toEqual([]);
+    // launchEarly starts QEMU and virtiofsd from the raw config.json; validation then fails and abandons both
+    const bad = bundle(['/bin/probe', 'exit', '0'], (s) => {
+      s.process!.rlimits = [{ type: 'RLIMIT_TEST', hard: 1, soft: 1 }];
+    });
+    const invalid = vm(['run', '--bundle', bad, id]);
+    expect(invalid.status).not.toBe(0);
+    expect(invalid.stderr).toContain('RLIMIT_TEST');
+    expect(daemonsFor(join(bad, 'rootfs'))).toEqual([]);
     expect(leftovers(root, id)).toEqual([]);
     const missing = vm(['run', '--bundle', b, id], { JOEY_VM_FS: 'virtiofs', JOEY_VIRTIOFSD: '/nonexistent/virtiofsd' });
     expect(missing.status).not.toBe(0);
