@@ -6,8 +6,15 @@
 //
 // Usage (root; after `npm run build` and `npm run build:vm`, optionally
 // `joey vm kernel build`), from the repo root, no npm script needed:
-//   node bench/vm.mjs [runs=10] [--no-write]
-// Writes bench/results/vm.md and bench/results/vm.json unless --no-write.
+//   node bench/vm.mjs [runs=10] [--no-write] [--fs]
+// Writes bench/results/vm.md and bench/results/vm.json unless --no-write
+// (with --fs: vm-fs.md and vm-fs.json).
+//
+// --fs: the rootfs share instead of the tiers: for each tier with virtio-fs
+// (not debian: its initramfs has only the 9p modules), `<tier>+9p` against
+// `<tier>+virtiofs` (JOEY_VM_FS, src/vm/virtiofs.ts), on a writable rootfs
+// (root.readonly always uses 9p), and the median of the per-round paired
+// differences; virtiofsd's peak RSS is sampled beside QEMU's.
 //
 // The container is the static probe installed as /bin/true, run as
 // `/bin/true exit 0` (the bundle has no libc, so no coreutils true).
@@ -32,6 +39,7 @@ const JOEY = join(TOP, 'bin', 'joey');
 const argv = process.argv.slice(2);
 const write = !argv.includes('--no-write');
 const runs = Number(argv.find((a) => /^\d+$/.test(a)) ?? 10);
+const fsMode = argv.includes('--fs');
 
 const root = fs.mkdtempSync(join(tmpdir(), 'joey-vm-bench-root-'));
 const bundle = fs.mkdtempSync(join(tmpdir(), 'joey-vm-bench-'));
@@ -54,6 +62,7 @@ if ((await run(['spec', '--bundle', bundle])).status !== 0) throw new Error('joe
 const spec = JSON.parse(fs.readFileSync(join(bundle, 'config.json'), 'utf8'));
 spec.process.terminal = false;
 spec.process.args = ['/bin/true', 'exit', '0'];
+if (fsMode) spec.root.readonly = false;
 fs.writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
 
 const doctor = JSON.parse((await run(['vm', 'doctor', '--json'])).out || '{"lines":[]}');
@@ -79,8 +88,11 @@ function vmhwmKiB(pid) {
 
 /** One timed `joey run`; for --vm, QEMU's peak RSS sampled as described above. */
 async function once(mode, i) {
-  const id = `${mode}-${i}`;
+  const id = `${mode.replace('+', '-')}-${i}`;
   const vm = mode !== 'namespace';
+  const [tier, share] = mode.split('+');
+  let vfsd;
+  let vfsdHwm;
   const args = ['--root', root, ...(vm ? ['--vm'] : []), 'run', '--bundle', bundle, id];
   let pid;
   let hwm;
@@ -92,19 +104,23 @@ async function once(mode, i) {
         if (done) return;
         if (pid === undefined) {
           try {
-            pid = JSON.parse(fs.readFileSync(join(root, id, 'state.json'), 'utf8')).pid || undefined;
+            const st = JSON.parse(fs.readFileSync(join(root, id, 'state.json'), 'utf8'));
+            pid = st.pid || undefined;
+            vfsd = st.vm?.virtiofsd?.pid;
           } catch {
             return;
           }
           if (pid) tSpawn = performance.now();
         }
+        const w = vfsd && vmhwmKiB(vfsd);
+        if (w) vfsdHwm = w;
         const v = pid && vmhwmKiB(pid);
         if (v) hwm = v;
         else if (pid && tGone === undefined) tGone = performance.now();
       }, 10)
     : undefined;
   const t0 = performance.now();
-  const r = await run(args, vm ? { JOEY_VM_TIER: mode } : {});
+  const r = await run(args, vm ? { JOEY_VM_TIER: tier, ...(share ? { JOEY_VM_FS: share } : {}) } : {});
   const ms = performance.now() - t0;
   done = true;
   if (poll) clearInterval(poll);
@@ -112,10 +128,14 @@ async function once(mode, i) {
   // phases, to 10 ms: joey before QEMU runs, QEMU's life (boot, container,
   // power-off), joey after QEMU is gone
   const phases = tSpawn !== undefined && tGone !== undefined ? { beforeMs: tSpawn - t0, qemuMs: tGone - tSpawn, afterMs: t0 + ms - tGone } : undefined;
-  return { ms, rssKiB: hwm, phases };
+  return { ms, rssKiB: hwm, virtiofsdRssKiB: vfsdHwm, phases };
 }
 
-const modes = [...tiers, 'namespace'];
+const modes = fsMode ? tiers.filter((t) => t !== 'debian').flatMap((t) => [`${t}+9p`, `${t}+virtiofs`]) : [...tiers, 'namespace'];
+if (modes.length === 0) {
+  console.error('--fs needs a kernel with virtio-fs (the fast tier: joey vm kernel build)');
+  process.exit(1);
+}
 const samples = Object.fromEntries(modes.map((m) => [m, []]));
 const load0 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 for (let i = 0; i < runs; i++) {
@@ -124,7 +144,7 @@ for (let i = 0; i < runs; i++) {
   for (const m of order) {
     const s = await once(m, i);
     samples[m].push(s);
-    parts.push(`${m} ${(s.ms / 1000).toFixed(2)} s${s.rssKiB ? ` ${(s.rssKiB / 1024).toFixed(0)} MiB` : ''}`);
+    parts.push(`${m} ${(s.ms / 1000).toFixed(2)} s${s.rssKiB ? ` ${(s.rssKiB / 1024).toFixed(0)} MiB` : ''}${s.virtiofsdRssKiB ? ` + ${(s.virtiofsdRssKiB / 1024).toFixed(1)} MiB virtiofsd` : ''}`);
   }
   console.log(`round ${i}: ${parts.join(', ')}`);
 }
@@ -154,6 +174,14 @@ const rows = modes.map((m) => {
     phasesMedianMs: phase(samples[m]),
   };
 });
+// --fs: virtio-fs minus 9p within each round (same load), then the median
+const paired = fsMode
+  ? tiers.filter((t) => t !== 'debian').map((t) => {
+      const d = samples[`${t}+virtiofs`].map((s, i) => s.ms - samples[`${t}+9p`][i].ms);
+      const vrss = samples[`${t}+virtiofs`].map((s) => s.virtiofsdRssKiB).filter((x) => x !== undefined);
+      return { tier: t, medianDiffMs: Math.round(median(d)), diffsMs: d.map(Math.round), virtiofsdPeakRssMiB: vrss.length ? +(median(vrss) / 1024).toFixed(1) : undefined };
+    })
+  : [];
 
 const header = ['mode', 'runs', 'median', 'min', 'max', 'QEMU peak RSS (median / max)', 'before QEMU / QEMU alive / after (medians)'];
 const table = [
@@ -165,16 +193,20 @@ const when = new Date().toISOString();
 const meta = { when, accel, qemu: qemuVersion, cpus: (await import('node:os')).availableParallelism(), load: { before: load0, after: load1 }, runs };
 console.log(`\njoey run of \`true\` (the static probe, exit 0): --vm per kernel tier (accel ${accel}) beside namespace mode, ${runs} interleaved rounds`);
 console.log(table.join('\n'));
+for (const p of paired) {
+  console.log(`${p.tier}: virtio-fs − 9p, median of ${runs} paired differences: ${p.medianDiffMs} ms (each: ${p.diffsMs.join(', ')}); virtiofsd peak RSS ${p.virtiofsdPeakRssMiB ?? '?'} MiB`);
+}
 console.log(`load ${load0} → ${load1}`);
 
 if (write) {
   const dir = join(TOP, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(join(dir, 'vm.json'), `${JSON.stringify({ ...meta, rows, samples }, null, 2)}\n`);
+  const name = fsMode ? 'vm-fs' : 'vm';
+  fs.writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ ...meta, rows, paired, samples }, null, 2)}\n`);
   fs.writeFileSync(
-    join(dir, 'vm.md'),
+    join(dir, `${name}.md`),
     [
-      '# `joey --vm run` by kernel tier, beside namespace mode',
+      fsMode ? '# `joey --vm run`: rootfs over 9p vs virtio-fs' : '# `joey --vm run` by kernel tier, beside namespace mode',
       '',
       `Written by \`node bench/vm.mjs ${runs}\` on ${when.slice(0, 10)}: accelerator **${accel}**, ${qemuVersion}, ${meta.cpus} CPUs,`,
       `load average ${load0} before and ${load1} after. Each round runs every mode once (order rotated);`,
@@ -186,9 +218,11 @@ if (write) {
       '',
       ...table,
       '',
+      ...paired.map((p) => `${p.tier}: virtio-fs − 9p, median of the paired differences: **${p.medianDiffMs} ms**; virtiofsd peak RSS ${p.virtiofsdPeakRssMiB ?? '?'} MiB.`),
+      '',
     ].join('\n'),
   );
-  console.log(`wrote bench/results/vm.md and vm.json`);
+  console.log(`wrote bench/results/${name}.md and ${name}.json`);
 }
 fs.rmSync(bundle, { recursive: true, force: true });
 fs.rmSync(root, { recursive: true, force: true });

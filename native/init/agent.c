@@ -5,8 +5,8 @@
  * starts it as /init (pid 1) it boots the guest instead: loads the listed
  * modules (stock kernels), moves off the initramfs root the way switch_root
  * does (so the plan's pivot_root works unchanged), mounts proc, sys, dev,
- * cgroup2 with every controller enabled, the shared rootfs (9p tag `rootfs`)
- * on /run/rootfs, finds its virtio-serial ports by name, and serves the
+ * cgroup2 with every controller enabled, the shared rootfs (tag `rootfs`,
+ * virtio-fs or else 9p) on /run/rootfs, finds its virtio-serial ports by name, and serves the
  * control protocol on port `ctl`. For CREATE it plays the runtime's part:
  * it execs this same binary as joey:[1:CHILD] from the fd of /init and feeds
  * it the plan over the usual SEQPACKET sync socket, so every op runs in the
@@ -455,10 +455,20 @@ boot (void)
         close (con);
     }
   setup_cgroup2 ();
-  /* The bundle's rootfs; root.readonly is enforced by the host's
-   * `-fsdev readonly=on` and by the plan's remount. */
-  if (mount ("rootfs", ROOTFS, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=client") < 0)
-    die ("mount 9p rootfs");
+  /* The bundle's rootfs: virtio-fs when the host started virtiofsd, else
+   * 9p (src/vm/virtiofs.ts chooses), so one initramfs serves both. A kernel
+   * without virtio-fs or a VM without that tag fails the first mount at
+   * once. root.readonly is always 9p, enforced by the host's
+   * `-fsdev readonly=on`, and by the plan's remount. */
+  if (mount ("rootfs", ROOTFS, "virtiofs", 0, NULL) < 0)
+    {
+      int vfs_errno = errno;
+      if (mount ("rootfs", ROOTFS, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=client") < 0)
+        {
+          logmsg ("mount rootfs: virtiofs: %s", strerror (vfs_errno));
+          die ("mount rootfs: 9p");
+        }
+    }
   find_ports (0, 0);
 }
 

@@ -5,7 +5,9 @@
  * One QEMU per container; QEMU is the only long-lived host process and
  * `state.pid` is its pid. The guest's PID 1 is joey's own init in agent mode
  * (native/init/agent.c); it runs the plan compiled here, for a guest whose
- * rootfs is the 9p share at /run/rootfs and whose state dir is /run/joey,
+ * rootfs is the 9p or virtio-fs share at /run/rootfs (src/vm/virtiofs.ts:
+ * virtiofsd is then the second host process, recorded as `vm.virtiofsd`, and
+ * exits with QEMU) and whose state dir is /run/joey,
  * with the same op functions as on the host, and applies linux.resources on
  * the guest's own cgroup v2 hierarchy, linux.resources.devices included (the
  * host compiles the eBPF device program, the agent loads and attaches it).
@@ -77,6 +79,7 @@ import type { AccelChoice } from './accel.js';
 import { bootLog } from './qemu.js';
 import { abandon, checkSupported, launchVm, sameLaunch, type Launched, type VmMode } from './launch.js';
 import { Ctl, VmChannelError, agentError } from './protocol.js';
+import type { GuestFs } from './virtiofs.js';
 
 export const GUEST_ROOTFS = '/run/rootfs';
 export const GUEST_STATE = '/run/joey';
@@ -98,6 +101,9 @@ export interface VmState {
   tty?: boolean;
   /** --console-socket: the host relay (vmrelay.c) holding the host pty */
   console?: { pid: number; startTime: number };
+  /** how the rootfs is shared; with virtio-fs, the daemon (it exits when QEMU does) */
+  fs?: GuestFs;
+  virtiofsd?: { pid: number; startTime: number };
 }
 
 /** --vm, `run.oci.handler: vm` (crun's spelling) or `io.github.joey.vm: "true"` */
@@ -339,6 +345,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
     ctl?.close();
     killQemu(state.pid, state.startTime);
     if (vm.console) killQemu(vm.console.pid, vm.console.startTime);
+    if (vm.virtiofsd) killQemu(vm.virtiofsd.pid, vm.virtiofsd.startTime);
     removeStateDir(dir);
     throw err;
   } finally {
@@ -457,6 +464,9 @@ export async function vmDelete(g: Globals, id: string, force: boolean): Promise<
     }
     // it exits when QEMU closes the port; this is for one that hangs in a write
     if (relay) killQemu(relay.pid, relay.startTime);
+    // it exits when QEMU closes its socket, but need not have yet
+    const vfsd = vmOf(s).virtiofsd;
+    if (vfsd) killQemu(vfsd.pid, vfsd.startTime);
     removeStateDir(dir);
     if (spec?.hooks?.poststop?.length) {
       try {

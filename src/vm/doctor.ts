@@ -1,12 +1,13 @@
 /**
- * `joey vm doctor`: which --vm pieces are present, which accelerator will be
- * used and why — docs/vm.md §6.8, §6.9
+ * `joey vm doctor`: which --vm pieces are present, which accelerator and
+ * rootfs share (9p or virtio-fs) will be used and why — docs/vm.md §6.8, §6.9
  */
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cacheDir, chooseKernel, findQemu, isStale, INIT_BINARY, kernelCandidates, QEMU_PACKAGE, TOP, VM_BUILD } from './assets.js';
 import { chooseAccel } from './accel.js';
+import { chooseFs } from './virtiofs.js';
 
 export interface DoctorLine {
   ok: boolean;
@@ -43,6 +44,13 @@ export function doctor(accelOverride?: string): { lines: DoctorLine[]; ready: bo
   let stale = false;
   if (chosen && initOk) stale = chosen.tier === 'custom' && isStale(chosen.initrd);
   lines.push({ ok: initOk && !stale, what: 'agent', detail: !initOk ? `missing \`${INIT_BINARY}\`: npm run build` : stale ? `the initramfs is older than \`${INIT_BINARY}\`: npm run build:vm` : `${INIT_BINARY} (as /init in ${VM_BUILD})` });
+  // "rootfs: <fs> (<why>)" for a writable root; root.readonly is always 9p
+  try {
+    const f = chooseFs(chosen?.tier ?? 'fast', false);
+    lines.push({ ok: true, what: 'rootfs', detail: `${f.fs} (${f.why}); 9p when root.readonly (host-enforced read-only)` });
+  } catch (err) {
+    lines.push({ ok: false, what: 'rootfs', detail: (err as Error).message });
+  }
   let accelLine: DoctorLine;
   try {
     const a = chooseAccel(accelOverride);
@@ -54,6 +62,6 @@ export function doctor(accelOverride?: string): { lines: DoctorLine[]; ready: bo
   lines.push({ ok: true, what: 'cache', detail: `${cacheDir()} (JOEY_VM_CACHE)` });
   const fastBuild = join(TOP, 'native', 'vm', 'build-kernel.sh');
   lines.push({ ok: fs.existsSync(fastBuild), what: 'fast kernel recipe', detail: `${fastBuild} + native/vm/kernel.config` });
-  const ready = !!qemu && !!chosen && initOk && !stale && accelLine.ok;
+  const ready = !!qemu && !!chosen && initOk && !stale && accelLine.ok && lines.every((l) => l.what !== 'rootfs' || l.ok);
   return { lines, ready };
 }

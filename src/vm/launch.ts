@@ -31,6 +31,7 @@ import { chooseAccel } from './accel.js';
 import { requireKernel, requireQemu } from './assets.js';
 import { spawnQemu, vmSize, type QemuOptions, type QemuProcess } from './qemu.js';
 import type { VmState } from './backend.js';
+import { chooseFs, startVirtiofsd } from './virtiofs.js';
 
 export type VmMode = 'ports' | 'relay';
 
@@ -94,19 +95,34 @@ export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, 
   const assets = requireKernel();
   const accel = chooseAccel(g.vmAccel);
   const opts: QemuOptions = { qemu, assets, accel, dir: '', ...specPart(spec, rootfs, mode) };
+  const share = chooseFs(assets.tier, opts.readonly);
   const dir = makeStateDir(g.root, id);
   opts.dir = dir;
   let lock = -1;
   let pid = 0;
+  let vfsd: VmState['virtiofsd'];
   try {
     lock = lockDir(dir);
     const terminal = !!spec.process?.terminal;
-    const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: opts.size.memMiB, cpus: opts.size.cpus, tty: terminal || undefined };
+    const vm: VmState = { accel: accel.accel, tier: assets.tier, mode, guestPid: 0, memMiB: opts.size.memMiB, cpus: opts.size.cpus, tty: terminal || undefined, fs: share.fs };
     if (mode === 'relay') vm.relayPid = process.pid;
     const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
     writeState(dir, state);
-    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU`);
-    const q = spawnQemu(opts);
+    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU; rootfs ${share.fs} (${share.why})`);
+    // virtiofsd first, its socket already connected (src/vm/virtiofs.ts)
+    let virtiofsFd: number | undefined;
+    if (share.virtiofsd) {
+      const d = startVirtiofsd(share.virtiofsd, dir, rootfs);
+      vm.virtiofsd = vfsd = { pid: d.pid, startTime: d.startTime };
+      virtiofsFd = d.fd;
+      writeState(dir, state);
+    }
+    let q: QemuProcess;
+    try {
+      q = spawnQemu(virtiofsFd === undefined ? opts : { ...opts, virtiofsFd });
+    } finally {
+      if (virtiofsFd !== undefined) fs.closeSync(virtiofsFd); // QEMU has its copy
+    }
     pid = q.pid;
     state.pid = q.pid;
     state.startTime = procStat(q.pid)?.startTime ?? 0;
@@ -114,6 +130,7 @@ export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, 
     return { id, dir, lock, bundle, rootfs, opts, q, state };
   } catch (err) {
     if (pid) killQemu(pid, procStat(pid)?.startTime ?? 0);
+    if (vfsd) killQemu(vfsd.pid, vfsd.startTime);
     removeStateDir(dir);
     if (lock >= 0) fs.closeSync(lock);
     throw err;
@@ -141,6 +158,8 @@ export function launchEarly(g: Globals, id: string, o: CreateOptions, mode: VmMo
 export function abandon(l: Launched): void {
   try {
     killQemu(l.state.pid, l.state.startTime);
+    const vfsd = (l.state.vm as VmState).virtiofsd;
+    if (vfsd) killQemu(vfsd.pid, vfsd.startTime); // it exits with QEMU, but need not have yet
   } finally {
     removeStateDir(l.dir);
     fs.closeSync(l.lock);

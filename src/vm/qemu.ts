@@ -3,7 +3,7 @@
  *
  * `-M microvm` (TCG needs pit/pic/rtc and tsc_early_khz), the kernel booted
  * as an ELF through PVH, the rootfs over virtio-9p (read-only on the host
- * side when root.readonly), virtio-serial ports: `ctl` (socket in the state
+ * side when root.readonly) or virtio-fs (src/vm/virtiofs.ts), virtio-serial ports: `ctl` (socket in the state
  * dir) and, for detached containers, `out`/`err` bound to the caller's stdout
  * and stderr as output-only file chardevs (an input side would report "host
  * closed" on EOF, vm.md §4 item 6; append=on so a log file is not truncated).
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { AccelChoice } from './accel.js';
 import type { KernelAssets } from './assets.js';
 import type { Spec } from '../spec/types.js';
+import { virtiofsQemuArgs } from './virtiofs.js';
 
 export interface VmSize {
   memMiB: number;
@@ -61,7 +62,12 @@ export interface QemuOptions {
   ports: boolean;
   /** a `con` port on <dir>/con.sock: a detached container's terminal, for the host relay */
   console?: boolean;
+  /** the rootfs over virtio-fs: QEMU's connected end of virtiofsd's socket (src/vm/virtiofs.ts); 9p without */
+  virtiofsFd?: number;
 }
+
+/** QEMU's fd number for virtiofsFd: after stdio and the out/err ports (spawnQemu's stdio order) */
+const vfsFdIn = (o: QemuOptions) => (o.ports ? 5 : 3);
 
 function isSocket(fd: number): boolean {
   try {
@@ -101,6 +107,8 @@ export function qemuArgs(o: QemuOptions): string[] {
   const machine = ['microvm', 'x-option-roms=off'];
   if (tcg) machine.push('pit=on', 'pic=on', 'rtc=on');
   if (o.assets.tier === 'fast') machine.push('acpi=off');
+  const vfs = o.virtiofsFd === undefined ? undefined : virtiofsQemuArgs(o.size.memMiB, vfsFdIn(o));
+  if (vfs) machine.push(...vfs.machine);
   const args = [
     '-M', machine.join(','),
     '-accel', o.accel.accel,
@@ -120,8 +128,10 @@ export function qemuArgs(o: QemuOptions): string[] {
     '-chardev', `socket,id=ctl,path=${join(o.dir, 'ctl.sock')},server=on,wait=off`,
     '-device', 'virtserialport,chardev=ctl,name=ctl',
     '-device', 'isa-debug-exit',
-    '-fsdev', `local,id=fs0,path=${o.rootfs},security_model=none${o.readonly ? ',readonly=on' : ''}`,
-    '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=rootfs',
+    ...(vfs ? vfs.args : [
+      '-fsdev', `local,id=fs0,path=${o.rootfs},security_model=none${o.readonly ? ',readonly=on' : ''}`,
+      '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=rootfs',
+    ]),
   ];
   if (o.ports) {
     // A socket cannot be reopened through /proc/self/fd (ENXIO): hand it to
@@ -145,6 +155,7 @@ export function spawnQemu(o: QemuOptions): QemuProcess {
   const log = fs.openSync(join(o.dir, 'qemu.log'), 'a', 0o600);
   const stdio: ('ignore' | number)[] = ['ignore', log, log];
   if (o.ports) stdio.push(1, 2);
+  if (o.virtiofsFd !== undefined) stdio.push(o.virtiofsFd);
   let exit: string | undefined;
   const child = spawn(o.qemu, qemuArgs(o), { detached: true, stdio});
   child.on('error', (e) => (exit = e.message));
@@ -164,5 +175,5 @@ export function bootLog(dir: string): string {
       return '';
     }
   };
-  return [tail('qemu.log'), tail('console.log')].filter(Boolean).join(' | ');
+  return [tail('qemu.log'), tail('virtiofsd.log'), tail('console.log')].filter(Boolean).join(' | ');
 }
