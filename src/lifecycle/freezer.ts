@@ -6,8 +6,13 @@
 import { readSmall } from './small-read.js';
 import type { StoredState } from './store.js';
 
+export interface FreezerProbe {
+  path: string;
+  frozen: (text: string) => boolean;
+}
+
 /** The file that says whether the container is frozen, and how to read it; none without a freezer. */
-export function freezerProbe(s: StoredState): { path: string; frozen: (text: string) => boolean } | undefined {
+export function freezerProbe(s: StoredState): FreezerProbe | undefined {
   const cg = s.cgroup as { paths?: Record<string, string>; driver?: string } | undefined;
   const paths = cg?.paths ?? {};
   if (paths['freezer']) return { path: `${paths['freezer']}/freezer.state`, frozen: (t) => t.trim() === 'FROZEN' };

@@ -7,38 +7,57 @@
  * containers at once, so the cost per container is syscalls, not trips
  * through Node's fs (issue #7: ~0.04 ms per container, like crun).
  */
-import { join } from 'node:path';
 import { addon } from '../native/addon.js';
 import { listIds, stateDir, type StoredState } from './store.js';
 import { aliveFrom, parseProcStat, statusFrom } from './status.js';
-import { freezerProbe } from './freezer.js';
+import { freezerProbe, type FreezerProbe } from './freezer.js';
 import { outputOf, type StateOutput } from './state.js';
 import type { Globals } from './context.js';
 
 export function listContainers(g: Globals): StateOutput[] {
-  const dirs = listIds(g.root).map((id) => stateDir(g.root, id));
-  if (!dirs.length) return [];
+  const ids = listIds(g.root);
+  if (!ids.length) return [];
   const a = addon();
-  const found: { dir: string; s: StoredState }[] = [];
-  a.readFiles(dirs.map((d) => join(d, 'state.json'))).forEach((text, i) => {
-    if (text === null) return; // a state dir being created or deleted right now
+  // plain loops and string concatenation: this runs once per process, cold,
+  // and every temporary here is multiplied by the number of containers
+  const dirs: string[] = [];
+  for (const id of ids) dirs.push(`${stateDir(g.root, id)}/`);
+  const texts = a.readFiles(dirs.map((d) => `${d}state.json`));
+  const found: StoredState[] = [];
+  const foundDirs: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    if (text == null) continue; // a state dir being created or deleted right now
     try {
-      found.push({ dir: dirs[i]!, s: JSON.parse(text) as StoredState });
+      found.push(JSON.parse(text) as StoredState);
+      foundDirs.push(dirs[i]!);
     } catch {
       /* half-written by someone else: skipped, as a missing one */
     }
-  });
-  const stats = a.readFiles(found.map(({ s }) => `/proc/${s.pid | 0}/stat`));
-  const alive = found.map(({ s }, i) => aliveFrom(s, stats[i] ? parseProcStat(stats[i]!) : null));
-  const fifo = a.pathsExist(found.map(({ dir }) => join(dir, 'exec.fifo')));
+  }
+  const stats = a.readFiles(found.map((s) => `/proc/${s.pid | 0}/stat`));
+  const fifo = a.pathsExist(foundDirs.map((d) => `${d}exec.fifo`));
+  const alive: boolean[] = [];
   // the freezer only matters for a live, started container
-  const probes = found.map(({ s }, i) => (alive[i] && !fifo[i] && s.phase !== 'creating' ? freezerProbe(s) : undefined));
-  const wanted = probes.filter((p) => p !== undefined);
-  const texts = wanted.length ? a.readFiles(wanted.map((p) => p.path)) : [];
-  const frozen = new Map(wanted.map((p, i) => [p, texts[i] !== null && p.frozen(texts[i]!)]));
-  return found.map(({ s }, i) =>
-    outputOf(s, statusFrom(s, alive[i]!, () => fifo[i]!, () => (probes[i] ? frozen.get(probes[i]) === true : false))),
-  );
+  const probes: (FreezerProbe | undefined)[] = [];
+  const wanted: string[] = [];
+  for (let i = 0; i < found.length; i++) {
+    const s = found[i]!;
+    const st = stats[i];
+    alive.push(aliveFrom(s, st ? parseProcStat(st) : null));
+    const p = alive[i]! && !fifo[i] && s.phase !== 'creating' ? freezerProbe(s) : undefined;
+    probes.push(p);
+    if (p) wanted.push(p.path);
+  }
+  const frozenTexts = wanted.length ? a.readFiles(wanted) : [];
+  const out: StateOutput[] = [];
+  for (let i = 0, w = 0; i < found.length; i++) {
+    const p = probes[i];
+    const frozenText = p ? frozenTexts[w++] : null;
+    const s = found[i]!;
+    out.push(outputOf(s, statusFrom(s, alive[i]!, () => fifo[i]!, () => !!p && frozenText != null && p.frozen(frozenText))));
+  }
+  return out;
 }
 
 export function renderTable(rows: StateOutput[]): string {

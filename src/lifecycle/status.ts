@@ -18,9 +18,14 @@ type ProcStat = { startTime: number; state: string };
 
 /** Field 22 (starttime) and field 3 (state) of a /proc/<pid>/stat text. */
 export function parseProcStat(text: string): ProcStat {
-  // comm (field 2) may hold spaces and parentheses: split after the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '?', startTime: Number(rest[19]) };
+  // comm (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  // Scanning for the 19th space after the state instead of split(' ') saves ~50
+  // strings per call; `list` calls this once per container.
+  const at = text.lastIndexOf(')') + 2;
+  let i = at;
+  for (let n = 0; n < 19 && i > 0; n++) i = text.indexOf(' ', i) + 1;
+  const end = text.indexOf(' ', i);
+  return { state: text[at] ?? '?', startTime: i > 0 ? Number(text.slice(i, end < 0 ? undefined : end)) : NaN };
 }
 
 /** /proc/<pid>/stat's start time and state, or null if gone. */
