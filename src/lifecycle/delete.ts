@@ -18,31 +18,49 @@ import type { Globals } from './context.js';
 import { procStat } from './status.js';
 import { vmStateOf } from '../vm/dispatch.js';
 
-/** SIGKILL every process of the container and wait until each is gone. */
-export function killAll(m: CgroupManager | undefined, pid: number, startTime: number): void {
+/**
+ * SIGKILL the container's init at once, through a pidfd checked against its
+ * start time (never a reused pid): the kernel tears the pid namespace down
+ * while delete opens the cgroups. Returns the pidfd for killAll to wait on.
+ */
+function killInit(pid: number, startTime: number): number | undefined {
+  if (!pid) return undefined;
   const a = addon();
-  const fds: number[] = [];
-  const open = (p: number, check?: number) => {
-    try {
-      const fd = a.pidfdOpen(p);
-      if (check !== undefined && procStat(p)?.startTime !== check) return a.close(fd);
-      fds.push(fd);
-    } catch {
-      /* gone */
-    }
-  };
-  if (pid) open(pid, startTime);
+  let fd: number;
   try {
-    for (const p of m?.pids() ?? []) if (p !== pid) open(p);
+    fd = a.pidfdOpen(pid);
+  } catch {
+    return undefined; // gone
+  }
+  if (procStat(pid)?.startTime !== startTime) {
+    a.close(fd);
+    return undefined;
+  }
+  try {
+    a.pidfdSendSignal(fd, 9);
+  } catch {
+    /* exited meanwhile */
+  }
+  return fd;
+}
+
+/** SIGKILL every other process of the container's cgroup, then wait until each, and the init, is gone. */
+function killAll(m: CgroupManager | undefined, pid: number, initFd: number | undefined): void {
+  const a = addon();
+  const fds: number[] = initFd === undefined ? [] : [initFd];
+  try {
+    for (const p of m?.pids() ?? []) {
+      if (p === pid) continue;
+      try {
+        const fd = a.pidfdOpen(p);
+        fds.push(fd);
+        a.pidfdSendSignal(fd, 9);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
   } catch {
     /* no cgroup left */
-  }
-  for (const fd of fds) {
-    try {
-      a.pidfdSendSignal(fd, 9);
-    } catch {
-      /* exited meanwhile */
-    }
   }
   try {
     m?.thaw();
@@ -76,10 +94,11 @@ async function deleteLocked(g: Globals, id: string, dir: string, force: boolean)
   if ((status === 'running' || status === 'paused') && !force) {
     throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
+  const initFd = status === 'stopped' ? undefined : killInit(s.pid, s.startTime);
   const m = s.cgroup ? await openManager(s.id, undefined, s.cgroup as CgroupManagerState) : undefined;
   // a stopped init can leave processes in its cgroup when the pod shares its pid namespace
   // (they were reparented to the pause process): kill them too, or the cgroup cannot go
-  if (status !== 'stopped' || m) killAll(m, s.pid, s.startTime);
+  if (initFd !== undefined || m) killAll(m, s.pid, initFd);
   try {
     m?.destroy();
   } finally {
