@@ -5,7 +5,7 @@ import { parseProcStat } from '../../../src/lifecycle/status.js';
 
 describe('parseProcStat', () => {
   it('reads state (field 3) and starttime (field 22) past a comm holding spaces and parentheses', () => {
-    const line = '4242 (a) b (c) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 987654 18 19\n';
+    const line = '4242 (a) b (c) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 987654 19\n';
     expect(parseProcStat(line)).toEqual({ state: 'S', startTime: 987654 });
   });
   it('agrees with a plain field split on this process and on pid 1', () => {
