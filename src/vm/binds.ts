@@ -139,10 +139,16 @@ export function copyBindFiles(b: Binds, stateDir: string): void {
   fs.mkdirSync(dir, { mode: 0o700 });
   for (const c of b.copies) {
     const to = join(dir, c.name);
-    fs.copyFileSync(c.from, to, fs.constants.COPYFILE_FICLONE);
-    const st = fs.statSync(c.from);
-    fs.chownSync(to, st.uid, st.gid);
-    fs.chmodSync(to, st.mode & 0o7777);
+    try {
+      fs.copyFileSync(c.from, to, fs.constants.COPYFILE_FICLONE);
+      const st = fs.statSync(c.from);
+      fs.chownSync(to, st.uid, st.gid);
+      fs.chmodSync(to, st.mode & 0o7777);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      // the copy's name is the mount's index
+      throw new SpecError(`mounts[${c.name}].source`, `copy \`${c.from}\` for the guest: ${e.code ?? e.message}`, SPEC);
+    }
   }
 }
 

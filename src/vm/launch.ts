@@ -13,7 +13,8 @@
  * the same error as before. Anything unusual in the raw config (a value of
  * the wrong type, an unsupported feature, an existing id) makes launchEarly
  * start nothing, and the backend takes the ordinary order: validate, then
- * start QEMU.
+ * start QEMU. The host bind sources' shares (src/vm/binds.ts) are part of
+ * that first command line, and compared like the rest.
  *
  * Light on purpose: this module is part of the `run` and `create` verb
  * bundles (loaded only for --vm), so no backend, no plan compiler.
@@ -113,7 +114,7 @@ export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, 
     if (mode === 'relay') vm.relayPid = process.pid;
     const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
     writeState(dir, state);
-    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU; rootfs ${share.fs} (${share.why})`);
+    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU; rootfs ${share.fs} (${share.why})${binds.shares.length ? `; ${binds.shares.length} bind share(s)` : ''}`);
     copyBindFiles(binds, dir);
     // virtiofsd first, its socket already connected (src/vm/virtiofs.ts)
     let virtiofsFd: number | undefined;
