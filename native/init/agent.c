@@ -6,7 +6,8 @@
  * modules (stock kernels), moves off the initramfs root the way switch_root
  * does (so the plan's pivot_root works unchanged), mounts proc, sys, dev,
  * cgroup2 with every controller enabled, the shared rootfs (tag `rootfs`,
- * virtio-fs or else 9p) on /run/rootfs, finds its virtio-serial ports by name, and serves the
+ * virtio-fs or else 9p) on /run/rootfs, the host bind sources' 9p shares on
+ * /run/binds/<n>, finds its virtio-serial ports by name, and serves the
  * control protocol on port `ctl`. For CREATE it plays the runtime's part:
  * it execs this same binary as joey:[1:CHILD] from the fd of /init and feeds
  * it the plan over the usual SEQPACKET sync socket, so every op runs in the
@@ -74,6 +75,7 @@ int agent_main (int argc, char **argv);
 #define STATE_DIR "/run/joey"
 #define CGROUP "/sys/fs/cgroup/container"
 #define CONSOLE_SOCK STATE_DIR "/console.sock"
+#define BINDS "/run/binds"
 
 static int ctl = -1, out_port = -1, err_port = -1, con_port = -1;
 static int init_fd = -1;
@@ -429,6 +431,37 @@ find_ports (int want_stdio, int want_con)
     die ("no virtio-serial port named `ctl`");
 }
 
+/* Host bind sources (src/vm/binds.ts): 9p shares tagged bind0 … bind<n-1>,
+ * n from `joey_binds=<n>` on the kernel command line (the kernel hands such
+ * parameters to init as environment variables), each mounted on
+ * /run/binds/<i>. The plan's bind ops take their sources from there and
+ * apply each mount's own options, so these mounts carry no flags of their
+ * own (a bind inherits its source mount's). cache=mmap: the host side may
+ * change under us (a volume, /dev/shm), so no page cache beyond mmap's. A
+ * read-only share is enforced by QEMU (`-fsdev readonly=on`). */
+static void
+mount_binds (void)
+{
+  const char *v = getenv ("joey_binds");
+  int n = v ? atoi (v) : 0;
+  if (n <= 0)
+    return;
+  mkdir (BINDS, 0700);
+  for (int i = 0; i < n && i < 64; i++)
+    {
+      char tag[16], path[32];
+      snprintf (tag, sizeof tag, "bind%d", i);
+      snprintf (path, sizeof path, BINDS "/%d", i);
+      mkdir (path, 0755);
+      if (mount (tag, path, "9p", 0, "trans=virtio,version=9p2000.L,msize=512000,cache=mmap,access=client") < 0)
+        {
+          char what[64];
+          snprintf (what, sizeof what, "mount share %s", tag);
+          die (what);
+        }
+    }
+}
+
 static void
 boot (void)
 {
@@ -469,6 +502,7 @@ boot (void)
           die ("mount rootfs: 9p");
         }
     }
+  mount_binds ();
   find_ports (0, 0);
 }
 

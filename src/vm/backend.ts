@@ -7,7 +7,9 @@
  * (native/init/agent.c); it runs the plan compiled here, for a guest whose
  * rootfs is the 9p or virtio-fs share at /run/rootfs (src/vm/virtiofs.ts:
  * virtiofsd is then the second host process, recorded as `vm.virtiofsd`, and
- * exits with QEMU) and whose state dir is /run/joey,
+ * exits with QEMU), whose host bind sources are 9p shares on /run/binds
+ * (src/vm/binds.ts: the plan's bind sources are rewritten to them, so the
+ * init binds them with each mount's own options), and whose state dir is /run/joey,
  * with the same op functions as on the host, and applies linux.resources on
  * the guest's own cgroup v2 hierarchy, linux.resources.devices included (the
  * host compiles the eBPF device program, the agent loads and attaches it).
@@ -80,6 +82,7 @@ import { bootLog } from './qemu.js';
 import { abandon, checkSupported, launchVm, sameLaunch, type Launched, type VmMode } from './launch.js';
 import { Ctl, VmChannelError, agentError } from './protocol.js';
 import type { GuestFs } from './virtiofs.js';
+import { guestBindSpec, planBinds, type Binds } from './binds.js';
 
 export const GUEST_ROOTFS = '/run/rootfs';
 export const GUEST_STATE = '/run/joey';
@@ -118,12 +121,15 @@ function bootTimeoutMs(accel: AccelChoice): number {
   return accel.accel === 'tcg' ? 90_000 : 15_000;
 }
 
-/** What the plan compiler needs to know about the guest: a pure cgroup v2 host. */
-function guestHost(): HostInfo {
+/**
+ * What the plan compiler needs to know about the guest: a pure cgroup v2
+ * host, whose file bind sources are the copies in the binds share.
+ */
+function guestHost(files: readonly string[] = []): HostInfo {
   return {
     cgroup: { mode: 'v2', v1Hierarchies: {}, v2Root: '/sys/fs/cgroup' },
     cgroupPaths: { '': '/sys/fs/cgroup/container' },
-    sourceKind: () => 'dir',
+    sourceKind: (p) => (files.includes(p) ? 'file' : 'dir'),
     lsms: [],
   };
 }
@@ -250,11 +256,13 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
   let spec: Spec;
   let bundle: string;
   let rootfs: string;
+  let binds: Binds;
   try {
     const id = validateId(idArg);
     ({ bundle, config: spec, rootfs } = await openBundle(resolve(o.bundle ?? '.')));
     checkSupported(spec, o, mode);
-    if (l && (l.id !== id || l.bundle !== bundle || !sameLaunch(l, spec, rootfs, mode))) {
+    binds = planBinds(spec, bundle, stateDir(g.root, id));
+    if (l && (l.id !== id || l.bundle !== bundle || !sameLaunch(l, spec, rootfs, mode, binds))) {
       abandon(l);
       l = undefined;
     }
@@ -262,7 +270,7 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
     if (l) abandon(l);
     throw err;
   }
-  l ??= launchVm(g, idArg, bundle, spec, rootfs, mode);
+  l ??= launchVm(g, idArg, bundle, spec, rootfs, mode, binds);
   const { id, dir, lock, state, q } = l;
   const { accel } = l.opts;
   const vm = state.vm as VmState;
@@ -278,12 +286,12 @@ async function boot(g: Globals, idArg: string, o: CreateOptions, mode: VmMode, e
     // agent needs meanwhile, not before QEMU starts. A compile error still
     // leaves nothing behind (the catch below kills QEMU and removes the dir).
     const seccomp = spec.linux?.seccomp ? await compileSeccompCached(spec.linux.seccomp, g.root) : undefined;
-    const plan = compile(guestSpec(spec), {
+    const plan = compile(guestBindSpec(guestSpec(spec), l.binds), {
       id,
       bundle,
       rootfs: GUEST_ROOTFS,
       stateDir: GUEST_STATE,
-      host: guestHost(),
+      host: guestHost(l.binds.files),
       seccomp,
       consoleSocket: terminal ? GUEST_CONSOLE : undefined,
     });

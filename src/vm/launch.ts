@@ -13,7 +13,8 @@
  * the same error as before. Anything unusual in the raw config (a value of
  * the wrong type, an unsupported feature, an existing id) makes launchEarly
  * start nothing, and the backend takes the ordinary order: validate, then
- * start QEMU.
+ * start QEMU. The host bind sources' shares (src/vm/binds.ts) are part of
+ * that first command line, and compared like the rest.
  *
  * Light on purpose: this module is part of the `run` and `create` verb
  * bundles (loaded only for --vm), so no backend, no plan compiler.
@@ -21,7 +22,7 @@
 import * as fs from 'node:fs';
 import { resolve } from 'node:path';
 import { UnsupportedError, UsageError } from '../errors.js';
-import { lockDir, makeStateDir, newState, removeStateDir, validateId, writeState, type StoredState } from '../lifecycle/store.js';
+import { lockDir, makeStateDir, newState, removeStateDir, stateDir, validateId, writeState, type StoredState } from '../lifecycle/store.js';
 import { procStat } from '../lifecycle/status.js';
 import type { CreateOptions } from '../lifecycle/create.js';
 import type { Globals } from '../lifecycle/context.js';
@@ -32,6 +33,7 @@ import { requireKernel, requireQemu } from './assets.js';
 import { spawnQemu, vmSize, type QemuOptions, type QemuProcess } from './qemu.js';
 import type { VmState } from './backend.js';
 import { chooseFs, startVirtiofsd } from './virtiofs.js';
+import { copyBindFiles, planBinds, sameBinds, type Binds } from './binds.js';
 
 export type VmMode = 'ports' | 'relay';
 
@@ -44,6 +46,8 @@ export interface Launched {
   bundle: string;
   rootfs: string;
   opts: QemuOptions;
+  /** the host bind sources QEMU shares (src/vm/binds.ts) */
+  binds: Binds;
   q: QemuProcess;
   state: StoredState;
 }
@@ -61,10 +65,6 @@ export function checkSupported(spec: Spec, o: CreateOptions, mode: VmMode): void
   if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
     throw new UnsupportedError('linux.namespaces: a user namespace is not supported with --vm yet');
   }
-  (spec.mounts ?? []).forEach((m, i) => {
-    const bind = m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind');
-    if (bind) throw new UnsupportedError(`mounts[${i}]: bind mounts of host paths are not supported with --vm yet (\`${m.source}\`)`);
-  });
 }
 
 /** The part of QEMU's command line that comes from config.json. */
@@ -74,10 +74,11 @@ function specPart(spec: Spec, rootfs: string, mode: VmMode): Pick<QemuOptions, '
 }
 
 /** QEMU was started with what the validated spec asks for. */
-export function sameLaunch(l: Launched, spec: Spec, rootfs: string, mode: VmMode): boolean {
+export function sameLaunch(l: Launched, spec: Spec, rootfs: string, mode: VmMode, binds: Binds): boolean {
   const want = specPart(spec, rootfs, mode);
   const had = l.opts;
   return (
+    sameBinds(l.binds, binds) &&
     had.rootfs === want.rootfs &&
     had.readonly === want.readonly &&
     had.size.memMiB === want.size.memMiB &&
@@ -88,13 +89,18 @@ export function sameLaunch(l: Launched, spec: Spec, rootfs: string, mode: VmMode
   );
 }
 
-/** Make the state directory, lock it, write state.json and spawn QEMU. */
-export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, rootfs: string, mode: VmMode): Launched {
+/**
+ * Make the state directory, lock it, write state.json, copy the file bind
+ * sources and spawn QEMU. `binds` is planBinds' answer when the caller has it.
+ */
+export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, rootfs: string, mode: VmMode, binds?: Binds): Launched {
   const id = validateId(idArg);
+  // before anything exists: a missing bind source leaves nothing behind
+  binds ??= planBinds(spec, bundle, stateDir(g.root, id));
   const qemu = requireQemu();
   const assets = requireKernel();
   const accel = chooseAccel(g.vmAccel);
-  const opts: QemuOptions = { qemu, assets, accel, dir: '', ...specPart(spec, rootfs, mode) };
+  const opts: QemuOptions = { qemu, assets, accel, dir: '', ...specPart(spec, rootfs, mode), shares: binds.shares };
   const share = chooseFs(assets.tier, opts.readonly);
   const dir = makeStateDir(g.root, id);
   opts.dir = dir;
@@ -108,7 +114,8 @@ export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, 
     if (mode === 'relay') vm.relayPid = process.pid;
     const state: StoredState = { ...newState(spec, id, bundle, rootfs), vm };
     writeState(dir, state);
-    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU; rootfs ${share.fs} (${share.why})`);
+    g.trace?.(`vm: accel ${accel.accel} (${accel.why}); kernel ${assets.tier} ${assets.kernel}; ${opts.size.memMiB} MiB, ${opts.size.cpus} vCPU; rootfs ${share.fs} (${share.why})${binds.shares.length ? `; ${binds.shares.length} bind share(s)` : ''}`);
+    copyBindFiles(binds, dir);
     // virtiofsd first, its socket already connected (src/vm/virtiofs.ts)
     let virtiofsFd: number | undefined;
     if (share.virtiofsd) {
@@ -127,7 +134,7 @@ export function launchVm(g: Globals, idArg: string, bundle: string, spec: Spec, 
     state.pid = q.pid;
     state.startTime = procStat(q.pid)?.startTime ?? 0;
     writeState(dir, state);
-    return { id, dir, lock, bundle, rootfs, opts, q, state };
+    return { id, dir, lock, bundle, rootfs, opts, binds, q, state };
   } catch (err) {
     if (pid) killQemu(pid, procStat(pid)?.startTime ?? 0);
     if (vfsd) killQemu(vfsd.pid, vfsd.startTime);

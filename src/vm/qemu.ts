@@ -6,7 +6,8 @@
  * side when root.readonly) or virtio-fs (src/vm/virtiofs.ts), virtio-serial ports: `ctl` (socket in the state
  * dir) and, for detached containers, `out`/`err` bound to the caller's stdout
  * and stderr as output-only file chardevs (an input side would report "host
- * closed" on EOF, vm.md §4 item 6; append=on so a log file is not truncated).
+ * closed" on EOF, vm.md §4 item 6; append=on so a log file is not truncated),
+ * and one more 9p share per host bind source (src/vm/binds.ts).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import type { AccelChoice } from './accel.js';
 import type { KernelAssets } from './assets.js';
 import type { Spec } from '../spec/types.js';
 import { virtiofsQemuArgs } from './virtiofs.js';
+import { bindQemuArgs, type Share } from './binds.js';
 
 export interface VmSize {
   memMiB: number;
@@ -64,6 +66,8 @@ export interface QemuOptions {
   console?: boolean;
   /** the rootfs over virtio-fs: QEMU's connected end of virtiofsd's socket (src/vm/virtiofs.ts); 9p without */
   virtiofsFd?: number;
+  /** host bind sources, one 9p share each (src/vm/binds.ts) */
+  shares?: Share[];
 }
 
 /** QEMU's fd number for virtiofsFd: after stdio and the out/err ports (spawnQemu's stdio order) */
@@ -99,6 +103,8 @@ export function qemuArgs(o: QemuOptions): string[] {
   // TCG drop translated code (~90 ms); the prefixes are just as correct on
   // one CPU.
   if (tcg && o.assets.tier === 'fast') append.push('noapictimer', 'no_timer_check', 'noreplace-smp');
+  // how many bind shares the agent mounts (no dot: the kernel hands it to init's environment)
+  if (o.shares?.length) append.push(`joey_binds=${o.shares.length}`);
   // The fast kernel has no ACPI (native/vm/kernel.config): it finds its
   // virtio-mmio devices on the command line, which QEMU writes itself when
   // ACPI is off (microvm's auto-kernel-cmdline), and powers off through
@@ -132,6 +138,7 @@ export function qemuArgs(o: QemuOptions): string[] {
       '-fsdev', `local,id=fs0,path=${o.rootfs},security_model=none${o.readonly ? ',readonly=on' : ''}`,
       '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=rootfs',
     ]),
+    ...bindQemuArgs(o.shares ?? []),
   ];
   if (o.ports) {
     // A socket cannot be reopened through /proc/self/fd (ENXIO): hand it to

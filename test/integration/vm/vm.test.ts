@@ -214,7 +214,6 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm (${reason})`, () => {
         s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
         s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       }, /^joey: linux\.namespaces: a user namespace is not supported with --vm/],
-      [[], (s) => s.mounts!.push({ destination: '/mnt', type: 'bind', source: '/etc', options: ['rbind'] }), /^joey: mounts\[\d+\]: bind mounts of host paths are not supported with --vm/],
       [['--preserve-fds', '1'], () => {}, /^joey: --preserve-fds: not supported with --vm/],
     ];
     for (const [flags, edit, message] of refused) {
