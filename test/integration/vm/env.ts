@@ -33,3 +33,13 @@ export function vmSuite(name: string, baseEnv: NodeJS.ProcessEnv = {}) {
     },
   };
 }
+
+/** Polls `what` every 100 ms for up to `ms` (a guest's state changes asynchronously). */
+export async function until(what: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (what()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return what();
+}

@@ -14,18 +14,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../../src/native/addon.js';
 import { cid, isRoot, joey, JOEY, leftovers, ptyLines } from '../helpers.js';
-import { kernel, qemu, T, vmReason as reason, vmSuite } from './env.js';
+import { kernel, qemu, T, vmReason as reason, vmSuite, until } from './env.js';
 
 const { root, bundle } = vmSuite('vm-tty');
-
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return what();
-}
 
 function status(id: string): string {
   const r = joey(root, ['state', id]);

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { cid, isRoot, JOEY, joey, leftovers } from '../helpers.js';
 import { findKernel } from '../../../src/vm/assets.js';
 import { findVirtiofsd } from '../../../src/vm/virtiofs.js';
-import { kernel, qemu, T, vmReason, vmSuite } from './env.js';
+import { kernel, qemu, T, vmReason, vmSuite, until } from './env.js';
 
 const daemon = isRoot ? findVirtiofsd() : undefined;
 const tier = isRoot ? findKernel()?.tier : undefined;
@@ -70,15 +70,6 @@ function detached(b: string, args: string[]): { status: number | null; stderr: s
   fs.closeSync(o);
   fs.closeSync(e);
   return { status: r.status, stderr: fs.readFileSync(join(b, 'err.log'), 'utf8') };
-}
-
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return what();
 }
 
 describe.runIf(ready)(`joey --vm rootfs over virtio-fs (${reason})`, () => {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cid, isRoot, joey, JOEY, leftovers, lines, type makeBundle } from '../helpers.js';
-import { kernel, qemu, T, vmReason as reason, vmSuite } from './env.js';
+import { kernel, qemu, T, vmReason as reason, vmSuite, until } from './env.js';
 
 const { root, bundle, vm } = vmSuite('vm');
 
@@ -34,15 +34,6 @@ function qemuPid(id: string): number {
 function status(id: string): string {
   const r = joey(root, ['state', id]);
   return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : `error: ${r.stderr}`;
-}
-
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return what();
 }
 
 
