@@ -7,9 +7,11 @@
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
+import { addon } from '../../src/native/addon.js';
 import { defaultSpec } from '../../src/spec/defaults.js';
 import type { Spec } from '../../src/spec/types.js';
 
@@ -122,4 +124,44 @@ export function leftovers(root: string, id: string): string[] {
     if (cmd.includes(id)) found.push(`process ${pid}: ${cmd.replace(/\0/g, ' ').trim()}`);
   }
   return found;
+}
+
+export interface ConsoleReceived {
+  data: string;
+  fds: number[];
+  /** bytes after the message: the socket must be closed (EOF) after the one sendmsg */
+  rest: number;
+}
+
+/** A console socket like containerd's: accept, recvmsg, expect EOF (clients.md §5.1). */
+export async function consoleReceiver(timeoutMs = 5000): Promise<{ path: string; got: Promise<ConsoleReceived>; close(): void }> {
+  const dir = fs.mkdtempSync(join(tmpdir(), 'joey-cs-'));
+  const path = join(dir, 'pty.sock');
+  let done: (r: ConsoleReceived) => void = () => {};
+  let fail: (e: Error) => void = () => {};
+  const got = new Promise<ConsoleReceived>((res, rej) => {
+    done = res;
+    fail = rej;
+  });
+  const server = net.createServer({ pauseOnConnect: true }, (sock) => {
+    try {
+      const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
+      const m = addon().recvmsg(fd, 64, timeoutMs);
+      const after = addon().recvmsg(fd, 64, timeoutMs);
+      done({ data: m.data.toString(), fds: m.fds, rest: after.eof ? 0 : after.data.length + after.fds.length });
+    } catch (e) {
+      fail(e as Error);
+    } finally {
+      sock.destroy();
+    }
+  });
+  await new Promise<void>((res) => server.listen(path, res));
+  return {
+    path,
+    got,
+    close: () => {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -9,53 +9,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as tty from 'node:tty';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addon } from '../../../src/native/addon.js';
-import { JOEY, cid, isRoot, joey, leftovers, makeBundle, ptyLines, removeBundle, stateRoot } from '../helpers.js';
-
-interface Received {
-  data: string;
-  fds: number[];
-  /** bytes after the message: the socket must be closed (EOF) after the one sendmsg */
-  rest: number;
-}
-
-/** A console socket like containerd's: accept, recvmsg, expect EOF. */
-async function receiver(): Promise<{ path: string; got: Promise<Received>; close(): void }> {
-  const dir = fs.mkdtempSync(join(tmpdir(), 'joey-cs-'));
-  const path = join(dir, 'pty.sock');
-  let done: (r: Received) => void = () => {};
-  let fail: (e: Error) => void = () => {};
-  const got = new Promise<Received>((res, rej) => {
-    done = res;
-    fail = rej;
-  });
-  const server = net.createServer({ pauseOnConnect: true }, (sock) => {
-    try {
-      const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
-      const a = addon();
-      const m = a.recvmsg(fd, 64, 5000);
-      const after = a.recvmsg(fd, 64, 5000);
-      done({ data: m.data.toString(), fds: m.fds, rest: after.eof ? 0 : after.data.length + after.fds.length });
-    } catch (e) {
-      fail(e as Error);
-    } finally {
-      sock.destroy();
-    }
-  });
-  await new Promise<void>((res) => server.listen(path, res));
-  return {
-    path,
-    got,
-    close: () => {
-      server.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import { JOEY, cid, consoleReceiver, isRoot, joey, leftovers, makeBundle, ptyLines, removeBundle, stateRoot } from '../helpers.js';
 
 /** Everything the master yields until the slave's last holder is gone (EIO). */
 function readMaster(master: number, timeoutMs = 10_000): Promise<string> {
@@ -90,7 +47,7 @@ describe.runIf(isRoot)('process.terminal (needs root)', () => {
       s.process!.terminal = true;
       s.process!.consoleSize = { height: 40, width: 120 };
     });
-    const r = await receiver();
+    const r = await consoleReceiver();
     try {
       const c = spawnSync(JOEY, ['--root', root, 'create', '--bundle', b, '--console-socket', r.path, id], { encoding: 'utf8', timeout: 30_000 });
       expect(c.stderr).toBe('');
@@ -123,7 +80,7 @@ describe.runIf(isRoot)('process.terminal (needs root)', () => {
     const id = cid('ttyx');
     const b = bundle(['/bin/probe', 'sleep', '30']);
     expect(joey(root, ['run', '-d', '--bundle', b, id], { stdio: 'ignore' }).status).toBe(0);
-    const r = await receiver();
+    const r = await consoleReceiver();
     const pidFile = join(tmpdir(), `${id}.pid`);
     try {
       const e = joey(root, ['exec', '--tty', '--console-socket', r.path, '--detach', '--pid-file', pidFile, id, '/bin/probe', 'isatty', ';', 'winsize', ';', 'exit', '4'], {

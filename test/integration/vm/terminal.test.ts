@@ -7,13 +7,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as tty from 'node:tty';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../../src/native/addon.js';
-import { cid, isRoot, joey, JOEY, leftovers, ptyLines } from '../helpers.js';
+import { cid, consoleReceiver, isRoot, joey, JOEY, leftovers, ptyLines } from '../helpers.js';
 import { kernel, qemu, T, vmReason as reason, vmSuite, until } from './env.js';
 
 const { root, bundle } = vmSuite('vm-tty');
@@ -30,40 +29,6 @@ function alive(pid: number): boolean {
     return false;
   }
 }
-
-/** A console socket like containerd's: accept, recvmsg, expect EOF. */
-async function receiver(): Promise<{ path: string; got: Promise<{ data: string; fds: number[]; rest: number }>; close(): void }> {
-  const dir = fs.mkdtempSync(join(tmpdir(), 'joey-vm-cs-'));
-  const path = join(dir, 'pty.sock');
-  let done: (r: { data: string; fds: number[]; rest: number }) => void = () => {};
-  let fail: (e: Error) => void = () => {};
-  const got = new Promise<{ data: string; fds: number[]; rest: number }>((res, rej) => {
-    done = res;
-    fail = rej;
-  });
-  const server = net.createServer({ pauseOnConnect: true }, (sock) => {
-    try {
-      const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
-      const m = addon().recvmsg(fd, 64, 10_000);
-      const after = addon().recvmsg(fd, 64, 10_000);
-      done({ data: m.data.toString(), fds: m.fds, rest: after.eof ? 0 : after.data.length + after.fds.length });
-    } catch (e) {
-      fail(e as Error);
-    } finally {
-      sock.destroy();
-    }
-  });
-  await new Promise<void>((res) => server.listen(path, res));
-  return {
-    path,
-    got,
-    close: () => {
-      server.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 
 describe.runIf(isRoot && qemu && kernel)(`joey --vm with a terminal, and hooks (${reason})`, () => {
   it('run -t relays the guest pty raw: isatty, the user terminal size, a resize (SIGWINCH → W), the exit status', { timeout: T }, () => {
@@ -119,7 +84,7 @@ describe.runIf(isRoot && qemu && kernel)(`joey --vm with a terminal, and hooks (
         return undefined;
       }
     };
-    const r = await receiver();
+    const r = await consoleReceiver(10_000);
     let master = -1;
     try {
       // QEMU inherits create's stdout and stderr: files, not pipes a sync spawn would wait on
