@@ -67,7 +67,8 @@ export function forcedTier(): KernelTier | undefined {
   return t as KernelTier;
 }
 
-function isFile(p: string): boolean {
+/** A regular file exists at `p` (following symlinks). */
+export function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
   } catch {

@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { RuntimeError, UsageError } from '../errors.js';
 import { addon } from '../native/addon.js';
 import { procStat } from '../lifecycle/status.js';
-import type { KernelTier } from './assets.js';
+import { isFile, type KernelTier } from './assets.js';
 
 export type GuestFs = '9p' | 'virtiofs';
 
@@ -46,14 +46,6 @@ export interface FsChoice {
   /** the daemon, when fs is virtiofs */
   virtiofsd?: string;
   why: string;
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** JOEY_VIRTIOFSD (must exist), else the first of VIRTIOFSD_PATHS present. */
