@@ -12,20 +12,28 @@
  * the verb bundles in cold-<name>.cjs, loaded when needed through
  * globalThis.__joeyCold (scripts/bundle.mjs rewrites their import()s).
  *
- * Measured and not used: a V8 code cache for the verb bundle (vm.Script
- * with cachedData) made `run` 3 % faster on a quiet machine but raised its
- * peak RSS from 45 to 52 MB, over the 50 MB target (issue #7).
- * A V8 startup snapshot was measured too and lost: an empty one is 1.29×.
+ * The verbs that execute most of a big bundle (run, create, exec) load it
+ * through a V8 code cache (code-cache.ts). A V8 startup snapshot was
+ * measured and lost: an empty one is 1.29× `node empty.js`.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseFast, runFast, type VerbBody } from './fast.js';
+import { parseFast, runFast, type Verb, type VerbBody } from './fast.js';
+import { requireCached } from './code-cache.js';
 
 const self = process.argv[1]!;
 const here = dirname(self);
 (globalThis as { __joeyCold?: (p: string) => Promise<unknown> }).__joeyCold = async (p) => createRequire(self)(join(here, p.replace(/\.js$/, '.cjs')));
 
 const c = parseFast(process.argv.slice(2));
-if (c) void runFast(c, (createRequire(self)(join(here, `verb-${c.verb}.cjs`)) as { run: VerbBody }).run);
+const CACHED: ReadonlySet<Verb> = new Set(['run', 'create', 'exec']);
+
+function loadVerb(verb: Verb): VerbBody {
+  const file = join(here, `verb-${verb}.cjs`);
+  const m = CACHED.has(verb) ? requireCached(file).exports : createRequire(self)(file);
+  return (m as { run: VerbBody }).run;
+}
+
+if (c) void runFast(c, loadVerb(c.verb));
 else void import(pathToFileURL(join(here, 'index.js')).href);

@@ -14,11 +14,10 @@ const OUT = join(__dirname, '..', '..', '..', 'dist', 'cli-bundle');
 const built = existsSync(join(OUT, 'joey.cjs'));
 
 describe.runIf(built)('the per-verb CommonJS bundles (dist/cli-bundle, built by npm ci)', () => {
-  it('state reads joey.cjs and verb-state.cjs and no other code of ours', () => {
+  /** The files of dist/cli-bundle a CLI call opens or reads (a big verb's bundle is compiled through vm.Script, so not only require.cache). */
+  function filesRead(args: string[]): { stderr: string; files: string[] } {
     const dir = mkdtempSync(join(tmpdir(), 'joey-hot-'));
     try {
-      // The verb bundle is read and compiled through vm.Script, so record
-      // every file of dist/cli-bundle that is opened, not require.cache.
       const preload = join(dir, 'preload.cjs');
       writeFileSync(
         preload,
@@ -28,13 +27,22 @@ fs.openSync = function (p, ...rest) { note(p); return open.call(this, p, ...rest
 fs.readFileSync = function (p, ...rest) { note(p); return read.call(this, p, ...rest); };
 process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([...seen, ...Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(OUT)}))])));`,
       );
-      const r = spawnSync(process.execPath, ['-r', preload, join(OUT, 'joey.cjs'), '--root', dir, 'state', 'nope'], { encoding: 'utf8', env: { ...process.env, OUT_FILE: join(dir, 'loaded.json') } });
-      expect(r.stderr).toContain('container does not exist');
-      const loaded = new Set((JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).map((f) => f.slice(OUT.length + 1)));
-      expect([...loaded].filter((f) => !f.endsWith('.cache')).sort()).toEqual(['joey.cjs', 'verb-state.cjs']);
+      const r = spawnSync(process.execPath, ['-r', preload, join(OUT, 'joey.cjs'), '--root', dir, ...args], { encoding: 'utf8', env: { ...process.env, OUT_FILE: join(dir, 'loaded.json') } });
+      const files = [...new Set((JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).map((f) => f.slice(OUT.length + 1)))].sort();
+      return { stderr: r.stderr, files };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  it('state reads joey.cjs and verb-state.cjs and no other code of ours (no code cache: it would cost what it saves)', () => {
+    const r = filesRead(['state', 'nope']);
+    expect(r.stderr).toContain('container does not exist');
+    expect(r.files).toEqual(['joey.cjs', 'verb-state.cjs']);
+  });
+  it('run loads its bundle through the V8 code cache (src/cli/code-cache.ts)', () => {
+    const r = filesRead(['run', '--bundle', '/nonexistent-bundle', 'x']);
+    expect(r.stderr).toContain('/nonexistent-bundle');
+    expect(r.files).toEqual(['joey.cjs', 'verb-run.cjs', 'verb-run.cjs.cache']);
   });
   it('keeps commander and zod out of every verb bundle (zod is cold-validate.cjs, for invalid configs only)', () => {
     for (const verb of ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list']) {
