@@ -9,7 +9,7 @@ import { exitStatus, forwardSignals } from '../process/signals.js';
 
 export { exitStatus, forwardSignals };
 import { createContainer, type CreateOptions } from './create.js';
-import { startContainer } from './start.js';
+import { startCreated } from './start.js';
 import { deleteContainer } from './delete.js';
 import type { Globals } from './context.js';
 import { bundleWantsVm } from '../vm/dispatch.js';
@@ -51,7 +51,7 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
       receiver.close();
       relay = (await import('../process/tty-relay.js')).relayTerminal(master, { consoleSize });
     }
-    await startContainer(g, id);
+    startCreated(g, created);
   } catch (err) {
     stop();
     receiver?.close();

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { readSavedSpec, readState, stateDir, lockDir } from './store.js';
+import { readSavedSpec, readState, stateDir, lockDir, type StoredState } from './store.js';
+import type { Spec } from '../spec/types.js';
 import { deriveStatus } from './status.js';
 import { ociState, runHooks } from './hooks.js';
 import type { Globals } from './context.js';
@@ -54,6 +55,27 @@ function releaseInit(fifo: string, pid: number): void {
   }
 }
 
+/** Release the init, then remove exec.fifo: from then on `state` says running. */
+function release(dir: string, pid: number): void {
+  const fifo = join(dir, 'exec.fifo');
+  releaseInit(fifo, pid);
+  // unlink, not rmSync: Node 20's rmSync loads its JS rimraf even for one file
+  try {
+    fs.unlinkSync(fifo);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+function poststart(g: Globals, spec: Spec, s: StoredState): void {
+  if (!spec.hooks?.poststart?.length) return;
+  try {
+    runHooks('poststart', spec.hooks.poststart, ociState(s, 'running'));
+  } catch (err) {
+    g.warn((err as Error).message);
+  }
+}
+
 export async function startContainer(g: Globals, id: string): Promise<void> {
   const s = readState(g.root, id);
   if (s.vm) return (await import('../vm/backend.js')).vmStart(g, id);
@@ -63,23 +85,20 @@ export async function startContainer(g: Globals, id: string): Promise<void> {
     const status = deriveStatus(dir, s, () => false);
     if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
     if (status !== 'created') throw new StateError(`cannot start an already running container`);
-    const fifo = join(dir, 'exec.fifo');
-    releaseInit(fifo, s.pid);
-    // unlink, not rmSync: Node 20's rmSync loads its JS rimraf even for one file
-    try {
-      fs.unlinkSync(fifo);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    release(dir, s.pid);
   } finally {
     fs.closeSync(lock);
   }
-  const spec = readSavedSpec(dir);
-  if (spec.hooks?.poststart?.length) {
-    try {
-      runHooks('poststart', spec.hooks.poststart, ociState(s, 'running'));
-    } catch (err) {
-      g.warn((err as Error).message);
-    }
-  }
+  poststart(g, readSavedSpec(dir), s);
+}
+
+/**
+ * `run`'s start of the container it has just created, from what create
+ * returned: no second read of state.json and config.json, and no status
+ * check, since it was created a moment ago (an init that died meanwhile is
+ * still caught by releaseInit).
+ */
+export function startCreated(g: Globals, c: { dir: string; pid: number; spec: Spec; state: StoredState }): void {
+  release(c.dir, c.pid);
+  poststart(g, c.spec, c.state);
 }

@@ -114,6 +114,33 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
     }
   });
 
+  it('run (create, start, wait and delete in one call) runs the same hooks in the same order', () => {
+    fs.rmSync(log, { force: true });
+    const bundle = bundleWith(
+      {
+        prestart: [host('prestart')],
+        createRuntime: [host('createRuntime')],
+        createContainer: [inside('createContainer')],
+        startContainer: [inside('startContainer')],
+        poststart: [host('poststart')],
+        poststop: [host('poststop')],
+      },
+      ['probe', 'exit', '0'],
+    );
+    const id = cid();
+    const r = joey(root, ['run', '--bundle', bundle, id]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(leftovers(root, id)).toEqual([]);
+    const all = entries();
+    expect(all.map((e) => e.name)).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+    const pid = all[0]!.state.pid;
+    expect(pid).toBeGreaterThan(0);
+    for (const e of all.filter((x) => x.name !== 'poststop')) expect(e.state, e.name).toMatchObject({ id, bundle, pid });
+    expect(all.find((e) => e.name === 'poststart')!.state.status).toBe('running');
+    expect(all.find((e) => e.name === 'poststop')!.state.status).toBe('stopped');
+  });
+
   it('a hook that outlives its timeout is killed and create fails, leaving nothing', () => {
     const bundle = bundleWith({ prestart: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] });
     const id = cid();
