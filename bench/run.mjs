@@ -38,6 +38,15 @@ const GAP_MS = 50;
 const TIMER = join(TOP, 'native', 'build', 'bench-timer');
 const FLOOR = join(TOP, 'native', 'build', 'bench-floor');
 const NODE = process.execPath;
+// NODE_EXTRA_CA_CERTS makes every Node process read and parse that CA bundle
+// before it runs a line: +40 ms per start on this machine, whose environment
+// sets it for every tool. bin/joey drops it (joey makes no TLS connection),
+// so Node's floor must be Node started the same way: every timed command runs
+// without it. `node empty.js` with the environment's value is timed as well,
+// for the record, and never used as the floor.
+const ENV_CA = process.env.NODE_EXTRA_CA_CERTS;
+delete process.env.NODE_EXTRA_CA_CERTS;
+const NODE_CA = 'node empty.js, with NODE_EXTRA_CA_CERTS';
 const t0 = Date.now();
 const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();
 // Others may rebuild joey while the bench runs: note it if they do.
@@ -374,7 +383,10 @@ const order0 = [...names, 'node', 'floor'];
 for (let r = 0; r < ROUNDS; r++) {
   const order = order0.map((_, i) => order0[(i + r) % order0.length]);
   for (const name of order) {
-    if (name === 'node') guarded('node empty.js', 'node', () => add('node empty.js', 'node', r, timedOne([NODE, empty], 'node empty.js')));
+    if (name === 'node') {
+      guarded('node empty.js', 'node', () => add('node empty.js', 'node', r, timedOne([NODE, empty], 'node empty.js')));
+      if (ENV_CA) guarded(NODE_CA, 'node', () => add(NODE_CA, 'node', r, timedOne([NODE, empty], NODE_CA, { env: { ...process.env, NODE_EXTRA_CA_CERTS: ENV_CA } })));
+    }
     else if (name === 'floor')
       guarded('C floor (starter)', 'floor', () => {
         const res = timer([[FLOOR, join(bundle, 'rootfs'), '/bin/probe', 'exit', '0']], { capture: true });
@@ -592,7 +604,7 @@ const nodeRow = samples['node empty.js']?.node ?? [];
 const pairedRatio = (a = [], b = []) => median(a.map((s, i) => (s && b[i] ? s.wall / b[i].wall : NaN)));
 const rows = [];
 for (const [scenario, byRt] of Object.entries(samples)) {
-  if (scenario === 'node empty.js' || scenario.startsWith('C floor') || scenario.startsWith('init:')) continue;
+  if (scenario.startsWith('node empty.js') || scenario.startsWith('C floor') || scenario.startsWith('init:')) continue;
   const row = { scenario, invalid: invalid[scenario] ?? {} };
   for (const name of names) {
     const xs = (byRt[name] ?? []).filter(Boolean);
@@ -646,6 +658,7 @@ const result = {
   versions: version,
   mountNamespace: nsMode,
   runtimes: names,
+  nodeExtraCaCerts: ENV_CA ? { file: ENV_CA, nodeEmptyWallMs: median((samples[NODE_CA]?.node ?? []).filter(Boolean).map((s) => s.wall)) } : null,
   unavailable,
   nodeEmpty,
   rows,
@@ -668,7 +681,9 @@ md += `- load average: ${result.loadavg.start} at the start, ${result.loadavg.en
 md += `- ${Object.entries(version).map(([k, v]) => `${k}: ${v}`).join('; ')}\n`;
 md += `- mount namespace: ${nsMode}\n`;
 if (buildChanged) md += `- **WARNING: joey's build (dist/cli-bundle) changed during the run; its figures mix two builds.**\n`;
-md += `- \`node empty.js\`: ${f1(nodeEmpty.wall)} ms wall, ${f1(nodeEmpty.cpu)} ms CPU, ${f1(nodeEmpty.maxrss_mb)} MB peak RSS.\n`;
+md += `- \`node empty.js\`: ${f1(nodeEmpty.wall)} ms wall, ${f1(nodeEmpty.cpu)} ms CPU, ${f1(nodeEmpty.maxrss_mb)} MB peak RSS. Every timed command runs without NODE_EXTRA_CA_CERTS, as bin/joey runs Node.\n`;
+const caRow = (samples[NODE_CA]?.node ?? []).filter(Boolean);
+if (caRow.length) md += `- \`node empty.js\` with this environment's NODE_EXTRA_CA_CERTS=${ENV_CA}: ${f1(median(caRow.map((s) => s.wall)))} ms wall (${f2(pairedRatio(samples[NODE_CA].node, nodeRow))}× the floor above). Node parses that CA bundle at every start; bin/joey unsets the variable, so joey does not pay it, and it is not the floor.\n`;
 md += `- unavailable: ${Object.entries(unavailable).map(([k, v]) => `${k} (${v})`).join('; ') || 'none'}.\n\n`;
 const others = names.filter((n) => n !== 'joey');
 md += `| operation | joey ms | ${others.map((n) => `${n} ms`).join(' | ')} | ${others.map((n) => `joey/${n}`).join(' | ')} | joey/node-empty | joey CPU ms | ${others.map((n) => `${n} CPU ms`).join(' | ')} | peak RSS MB (${names.join(' / ')}) |\n`;

@@ -44,6 +44,18 @@ process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([
     expect(r.stderr).toContain('/nonexistent-bundle');
     expect(r.files).toEqual(['joey.cjs', 'verb-run.cjs', 'verb-run.cjs.cache']);
   });
+  it('bin/joey starts Node without NODE_EXTRA_CA_CERTS (Node would parse that CA bundle at every call)', () => {
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent-ca-bundle.pem' };
+    // The witness: Node warns at start-up when it cannot load the file.
+    expect(spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env }).stderr).toContain('/nonexistent-ca-bundle.pem');
+    const dir = mkdtempSync(join(tmpdir(), 'joey-hot-'));
+    try {
+      const r = spawnSync(join(OUT, '..', '..', 'bin', 'joey'), ['--root', dir, 'state', 'nope'], { encoding: 'utf8', env });
+      expect(r.stderr).toBe('joey: container does not exist\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('keeps commander and zod out of every verb bundle (zod is cold-validate.cjs, for invalid configs only)', () => {
     for (const verb of ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list']) {
       const src = readFileSync(join(OUT, `verb-${verb}.cjs`), 'utf8');
