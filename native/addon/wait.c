@@ -6,9 +6,9 @@
  * uv_poll_t watches it on Node's own event loop, and waitid(WNOHANG) then
  * reaps at once. `joey run` and `exec` wait for their container with it.
  *
- * waitAsync blocks in waitid(P_PID, pid, WEXITED) on a libuv pool thread
- * instead. WHY waitExit exists: the first use of the pool starts its four
- * threads (UV_THREADPOOL_SIZE), ~2.5 ms of every `joey run` on a small VM.
+ * WHY not waitid without WNOHANG on a libuv pool thread (napi_async_work,
+ * what joey did before): the first use of the pool starts its four threads
+ * (UV_THREADPOOL_SIZE), ~2.5 ms of every `joey run` on a small VM.
  *
  * WHY only for our own children: libuv reaps the children it spawned itself
  * (waitpid on each pid when SIGCHLD arrives). For a child_process.spawn()
@@ -16,7 +16,7 @@
  * ECHILD; use these calls for processes libuv does not track, e.g. orphans
  * reparented to a subreaper, or stage 2 of the init (CLONE_PARENT).
  * See waitid(2), pidfd_open(2), prctl(2) PR_SET_CHILD_SUBREAPER,
- * napi_create_async_work, napi_get_uv_event_loop, uv_poll_t. */
+ * napi_get_uv_event_loop, napi_open_callback_scope, uv_poll_t. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -72,68 +72,6 @@ reap_nohang (pid_t pid, siginfo_t *si)
     r = waitid (P_PID, (id_t) pid, si, WEXITED | WNOHANG);
   while (r < 0 && errno == EINTR);
   return r;
-}
-
-struct wait_work
-{
-  napi_async_work work;
-  napi_deferred deferred;
-  pid_t pid;
-  siginfo_t si; /* filled on the pool thread */
-  int err;      /* errno from waitid, 0 on success */
-};
-
-/* Runs on a pool thread: no N-API calls here. */
-static void
-wait_execute (napi_env env, void *data)
-{
-  struct wait_work *w = data;
-  memset (&w->si, 0, sizeof w->si);
-  int r;
-  do
-    r = waitid (P_PID, (id_t) w->pid, &w->si, WEXITED);
-  while (r < 0 && errno == EINTR);
-  w->err = r < 0 ? errno : 0;
-}
-
-/* Back on the JS thread: settle the promise and free the work. */
-static void
-wait_complete (napi_env env, napi_status status, void *data)
-{
-  struct wait_work *w = data;
-  if (status == napi_cancelled)
-    w->err = ECANCELED;
-  settle (env, w->deferred, w->err, "waitid", &w->si);
-  napi_delete_async_work (env, w->work);
-  free (w);
-}
-
-/* waitAsync(pid) -> Promise<{code, signal}> */
-static napi_value
-js_wait_async (napi_env env, napi_callback_info info)
-{
-  napi_value argv[1], promise, name;
-  int64_t pid;
-  if (!get_args (env, info, 1, argv) || !arg_int (env, argv[0], "pid", 1, INT32_MAX, &pid))
-    return NULL;
-  struct wait_work *w = calloc (1, sizeof *w);
-  if (w == NULL)
-    return throw_errno (env, ENOMEM, "malloc");
-  w->pid = (pid_t) pid;
-  if (napi_create_promise (env, &w->deferred, &promise) != napi_ok
-      || napi_create_string_utf8 (env, "joey:waitid", NAPI_AUTO_LENGTH, &name) != napi_ok
-      || napi_create_async_work (env, NULL, name, wait_execute, wait_complete, w, &w->work) != napi_ok)
-    {
-      free (w);
-      return NULL;
-    }
-  if (napi_queue_async_work (env, w->work) != napi_ok)
-    {
-      napi_delete_async_work (env, w->work);
-      free (w);
-      return NULL;
-    }
-  return promise;
 }
 
 /* One waitExit in flight. The handle comes first: libuv hands its callbacks
@@ -264,8 +202,7 @@ exit_watch_start (napi_env env, napi_deferred deferred, pid_t pid)
 }
 
 /* waitExit(pid) -> Promise<{code, signal}>, for a child of ours. Rejects
- * with ECHILD at once for any other pid, as waitAsync does: waitid(2) only
- * reaps children. Two waits for one child: one reaps, the other rejects
+ * with ECHILD at once for any other pid: waitid(2) only reaps children. Two waits for one child: one reaps, the other rejects
  * with ECHILD. */
 static napi_value
 js_wait_exit (napi_env env, napi_callback_info info)
@@ -319,7 +256,6 @@ register_wait (napi_env env, napi_value exports)
 {
   napi_property_descriptor props[] = {
     EXPORT ("waitExit", js_wait_exit),
-    EXPORT ("waitAsync", js_wait_async),
     EXPORT ("waitNoHang", js_wait_no_hang),
     EXPORT ("setChildSubreaper", js_set_child_subreaper),
   };

@@ -75,11 +75,9 @@ export interface Addon {
   /**
    * Resolves with a child's exit, watching its pidfd on the event loop (no
    * pool thread); the pending wait keeps the process alive. Rejects with
-   * ECHILD at once for a pid that is not our child, like waitAsync.
+   * ECHILD at once for a pid that is not our child.
    */
   waitExit(pid: number): Promise<WaitResult>;
-  /** waitid(P_PID) without WNOHANG on the libuv pool; resolves with the exit */
-  waitAsync(pid: number): Promise<WaitResult>;
   /** waitid(P_PID, WNOHANG|WEXITED); null when still running */
   waitNoHang(pid: number): WaitResult | null;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1) */

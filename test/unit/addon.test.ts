@@ -350,22 +350,6 @@ describe('waitid', () => {
     return Number(r.stdout.trim());
   }
 
-  it('waitAsync resolves with the exit status', async () => {
-    const pid = orphan('sleep 0.2; exit 3');
-    await expect(a.waitAsync(pid)).resolves.toEqual({ code: 3, signal: null });
-  });
-
-  it('waitAsync resolves with the signal that killed it', async () => {
-    const pid = orphan('sleep 30');
-    const waiting = a.waitAsync(pid);
-    process.kill(pid, 'SIGKILL');
-    await expect(waiting).resolves.toEqual({ code: null, signal: SIGKILL });
-  });
-
-  it('waitAsync rejects with ECHILD for a process that is not our child', async () => {
-    await expect(a.waitAsync(1)).rejects.toMatchObject({ code: 'ECHILD', syscall: 'waitid', errno: -10 });
-  });
-
   it('waitExit resolves with the exit status', async () => {
     const pid = orphan('sleep 0.2; exit 3');
     await expect(a.waitExit(pid)).resolves.toEqual({ code: 3, signal: null });
