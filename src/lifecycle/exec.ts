@@ -138,7 +138,7 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
       relay = relayTerminal(master, { consoleSize: proc.consoleSize });
     }
     const stop = forwardSignals(init.pid);
-    const r = await addon().waitAsync(init.pid);
+    const r = await addon().waitExit(init.pid);
     stop();
     await relay?.finish();
     return exitStatus(r);

@@ -60,7 +60,7 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
     throw err;
   }
   if (o.detach) return 0;
-  const result = await addon().waitAsync(created.pid);
+  const result = await addon().waitExit(created.pid);
   stop();
   await relay?.finish();
   if (!o.keep) await deleteContainer(g, id, true);

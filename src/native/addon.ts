@@ -52,7 +52,7 @@ export interface Addon {
   /**
    * clone(CLONE_VM|CLONE_VFORK) + execveat(execFd): the child gets fds[i] as
    * fd i, default signal dispositions, an empty mask and environment. Returns
-   * its pid; the caller reaps it (waitAsync).
+   * its pid; the caller reaps it (waitExit).
    */
   spawnInit(execFd: number, argv: string[], fds: number[]): number;
   /** poll(2) two fds for input or hang-up: bit 1 = a, bit 2 = b, 0 on timeout (-1: none) */
@@ -72,8 +72,12 @@ export interface Addon {
   /** clear (false) or set (true) FD_CLOEXEC */
   setCloexec(fd: number, on: boolean): void;
   close(fd: number): void;
-  /** waitid(P_PID) without WNOHANG on the libuv pool; resolves with the exit */
-  waitAsync(pid: number): Promise<WaitResult>;
+  /**
+   * Resolves with a child's exit, watching its pidfd on the event loop (no
+   * pool thread); the pending wait keeps the process alive. Rejects with
+   * ECHILD at once for a pid that is not our child.
+   */
+  waitExit(pid: number): Promise<WaitResult>;
   /** waitid(P_PID, WNOHANG|WEXITED); null when still running */
   waitNoHang(pid: number): WaitResult | null;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1) */

@@ -215,9 +215,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
 /**
  * Reaps stage 1 on this thread. By READY it has exited (it exits right after
  * handing stage 2 its pid), and after our SIGKILL it is about to: a poll on
- * its pidfd, then waitid. Not waitAsync: the first use of the libuv pool
- * starts its four threads, ~2.5 ms of every start, on the path to READY.
- * Should it still run after a second, the pool waits for it after all.
+ * its pidfd, then waitid. Not a blocking waitid on the libuv pool: its
+ * first use starts four threads, ~2.5 ms of every start, on the path to READY.
+ * Should it still run after a second, waitExit watches it on the event loop.
  */
 function reapStage1(pid: number): Promise<void> {
   const a = addon();
@@ -237,10 +237,10 @@ function reapStage1(pid: number): Promise<void> {
       a.close(fd);
     }
   } catch {
-    /* no pidfd (ESRCH: already reaped, or an old kernel): the pool decides */
+    /* no pidfd (ESRCH: already reaped): waitExit settles it at once */
   }
   // ECHILD: nothing of it is left to reap either.
-  return a.waitAsync(pid).then(
+  return a.waitExit(pid).then(
     () => {},
     () => {},
   );

@@ -30,6 +30,7 @@ import {
   RESOLVE_IN_ROOT,
   RESOLVE_NO_SYMLINKS,
 } from '../../src/native/addon.js';
+import { projectRoot } from '../../src/paths.js';
 
 const AT_FDCWD = -100;
 const SIGKILL = 9;
@@ -349,20 +350,67 @@ describe('waitid', () => {
     return Number(r.stdout.trim());
   }
 
-  it('waitAsync resolves with the exit status', async () => {
+  it('waitExit resolves with the exit status', async () => {
     const pid = orphan('sleep 0.2; exit 3');
-    await expect(a.waitAsync(pid)).resolves.toEqual({ code: 3, signal: null });
+    await expect(a.waitExit(pid)).resolves.toEqual({ code: 3, signal: null });
+    // reaped, not just noticed: nothing is left to wait for
+    expect(thrown(() => a.waitNoHang(pid)).code).toBe('ECHILD');
   });
 
-  it('waitAsync resolves with the signal that killed it', async () => {
+  it('waitExit resolves with the signal that killed it', async () => {
     const pid = orphan('sleep 30');
-    const waiting = a.waitAsync(pid);
+    const waiting = a.waitExit(pid);
     process.kill(pid, 'SIGKILL');
     await expect(waiting).resolves.toEqual({ code: null, signal: SIGKILL });
   });
 
-  it('waitAsync rejects with ECHILD for a process that is not our child', async () => {
-    await expect(a.waitAsync(1)).rejects.toMatchObject({ code: 'ECHILD', syscall: 'waitid', errno: -10 });
+  it('waitExit reaps a child that exited before the call', async () => {
+    const pid = orphan('exit 5');
+    const pidfd = keep(a.pidfdOpen(pid));
+    expect(a.pidfdExited(pidfd, 5000)).toBe(true);
+    await expect(a.waitExit(pid)).resolves.toEqual({ code: 5, signal: null });
+  });
+
+  it('waitExit rejects with ECHILD at once for a process that is not our child', async () => {
+    await expect(a.waitExit(1)).rejects.toMatchObject({ code: 'ECHILD', syscall: 'waitid', errno: -10 });
+  });
+
+  it('waitExit waits for two children at once, each with its own status', async () => {
+    const slow = orphan('sleep 0.4; exit 7');
+    const fast = orphan('sleep 0.1; exit 8');
+    const order: number[] = [];
+    const track = (pid: number) => a.waitExit(pid).then((r) => (order.push(pid), r));
+    await expect(Promise.all([track(slow), track(fast)])).resolves.toEqual([
+      { code: 7, signal: null },
+      { code: 8, signal: null },
+    ]);
+    expect(order).toEqual([fast, slow]);
+  });
+
+  it('waitExit twice for one child: one wait reaps, the other rejects with ECHILD', async () => {
+    const pid = orphan('sleep 0.2; exit 6');
+    const results = await Promise.allSettled([a.waitExit(pid), a.waitExit(pid)]);
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([{ code: 6, signal: null }]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason.code)).toEqual(['ECHILD']);
+  });
+
+  it('waitExit keeps Node alive until the child exits', () => {
+    // Nothing but the pending wait is left: were the watch unreferenced,
+    // Node would exit at once and print nothing.
+    const script = `
+      const m = { exports: {} };
+      process.dlopen(m, ${JSON.stringify(path.join(projectRoot(), 'native/addon/build/Release/joey_addon.node'))});
+      m.exports.setChildSubreaper();
+      const r = require('node:child_process').spawnSync('sh', ['-c', "sh -c 'sleep 0.3; exit 4' >/dev/null 2>&1 & echo $!"], { encoding: 'utf8' });
+      const t0 = Date.now();
+      m.exports.waitExit(Number(r.stdout)).then((s) => console.log(JSON.stringify({ ...s, ms: Date.now() - t0 })));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { code: number; signal: null; ms: number };
+    expect(out).toMatchObject({ code: 4, signal: null });
+    expect(out.ms).toBeGreaterThanOrEqual(200);
   });
 
   it('waitNoHang returns null while running, then the status once', async () => {

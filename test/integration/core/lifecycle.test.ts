@@ -182,6 +182,28 @@ describe.runIf(isRoot)('lifecycle', () => {
     expect(leftovers(root, id)).toEqual([]);
   });
 
+  it('run forwards a signal it gets while waiting, then exits with the process\'s status', async () => {
+    const bundle = makeBundle(['probe', 'wait-signal']);
+    bundles.push(bundle);
+    const id = cid();
+    ids.push(id);
+    const child = spawn(JOEY, ['--root', root, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    const deadline = Date.now() + 10_000;
+    while (!out.includes('waiting') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(out).toBe('waiting\n');
+    // to joey, not to the container: joey passes it on
+    child.kill('SIGTERM');
+    expect(await done).toBe(0);
+    expect(out).toBe('waiting\nsignal 15\n');
+    expect(err).toBe('');
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
   it('run -d returns while the container runs', () => {
     const bundle = makeBundle(['probe', 'wait-signal']);
     bundles.push(bundle);
