@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { Script } from 'node:vm';
+import type { Script } from 'node:vm';
 
 export type CacheUse = 'hit' | 'miss' | 'rejected';
 
@@ -37,6 +37,8 @@ export function requireCached(file: string): { exports: unknown; cache: CacheUse
   } catch {
     /* no cache yet */
   }
+  // node:vm is loaded here, not by joey.cjs: the small verbs never need it.
+  const { Script } = createRequire(file)('node:vm') as typeof import('node:vm');
   const script = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
   const cache: CacheUse = !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
   if (cache !== 'hit' && process.geteuid?.() === st.uid) {
