@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFast, runFast, type Verb, type VerbBody } from './fast.js';
-import { requireCached } from './code-cache.js';
+import { requireCached, requireCompiled } from './code-cache.js';
 
 const self = process.argv[1]!;
 const here = dirname(self);
@@ -31,7 +31,7 @@ const CACHED: ReadonlySet<Verb> = new Set(['run', 'create', 'exec']);
 
 function loadVerb(verb: Verb): VerbBody {
   const file = join(here, `verb-${verb}.cjs`);
-  const m = CACHED.has(verb) ? requireCached(file).exports : createRequire(self)(file);
+  const m = CACHED.has(verb) ? requireCached(file).exports : requireCompiled(file);
   return (m as { run: VerbBody }).run;
 }
 

@@ -78,3 +78,21 @@ describe.runIf(built)('the verb bundles V8 code cache (src/cli/code-cache.ts)', 
     expect(existsSync(`${file}.cache`)).toBe(false);
   });
 });
+
+describe.runIf(built)('the small verb bundles (requireCompiled)', () => {
+  it('gives the module its exports, require, __filename and __dirname, and names the file in a syntax error', () => {
+    const d = mkdtempSync(join(tmpdir(), 'joey-cc-'));
+    try {
+      const f = join(d, 'verb.cjs');
+      writeFileSync(f, `module.exports.value = () => [__filename, __dirname, typeof require('node:fs').readFileSync, this === module.exports].join(' ');\n`);
+      const src = `import { requireCompiled } from ${JSON.stringify(MODULE)};
+try { console.log(requireCompiled(process.argv[1]).value()); } catch (e) { console.log(String(e.stack).split('\\n')[0]); }`;
+      const run = () => spawnSync(process.execPath, ['--input-type=module', '-e', src, f], { encoding: 'utf8' }).stdout.trim();
+      expect(run()).toBe(`${f} ${d} function true`);
+      writeFileSync(f, 'module.exports = {;\n');
+      expect(run()).toContain(f);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
