@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { readSavedSpec, readState, stateDir, lockDir, type StoredState } from './store.js';
+import { mayHaveHooks, readSavedSpec, readState, stateDir, lockDir, type StoredState } from './store.js';
 import type { Spec } from '../spec/types.js';
 import { deriveStatus } from './status.js';
 import { ociState, runHooks } from './hooks.js';
@@ -89,7 +89,7 @@ export async function startContainer(g: Globals, id: string): Promise<void> {
   } finally {
     fs.closeSync(lock);
   }
-  poststart(g, readSavedSpec(dir), s);
+  if (mayHaveHooks(s, 'poststart')) poststart(g, readSavedSpec(dir), s);
 }
 
 /**

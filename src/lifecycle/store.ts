@@ -39,6 +39,16 @@ export interface StoredState {
   vm?: unknown;
   /** the user namespace was ours: rootless state */
   rootless?: boolean;
+  /**
+   * the hook kinds config.json has entries for, so start and delete read
+   * config.json only to run some; absent in an older state file (read it)
+   */
+  hooks?: string[];
+}
+
+/** Whether the saved config.json has `kind` hooks; without the record (an older state file), it may. */
+export function mayHaveHooks(s: StoredState, kind: string): boolean {
+  return !s.hooks || s.hooks.includes(kind);
 }
 
 // libuv opens everything close-on-exec anyway; say it where it matters.
@@ -176,5 +186,8 @@ export function newState(spec: Spec, id: string, bundle: string, rootfs: string)
     annotations: spec.annotations,
     owner: '',
     phase: 'creating',
+    hooks: Object.entries(spec.hooks ?? {})
+      .filter(([, list]) => Array.isArray(list) && list.length > 0)
+      .map(([kind]) => kind),
   };
 }
