@@ -15,7 +15,7 @@ import type { Spec } from '../spec/types.js';
 import { compile } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import type { Plan } from '../plan/ops.js';
-import { spawnInit, writeIdMaps } from '../process/spawn-init.js';
+import { spawnInit, startInit, writeIdMaps, type StartedInit } from '../process/spawn-init.js';
 import { addon } from '../native/addon.js';
 import { UsageError, fromNodeError } from '../errors.js';
 import { lockDir, makeStateDir, newState, removeStateDir, validateId, writePidFile, writeState, type StoredState } from './store.js';
@@ -115,7 +115,11 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
   let manager: CgroupManager | undefined;
   let pid = 0;
   const state: StoredState = newState(spec, id, bundle, rootfs);
+  // Started now, fed its plan below: its exec and start-up overlap the work
+  // in between (spawn-init.ts, StartedInit).
+  let started: StartedInit | undefined;
   try {
+    started = startInit(o.preserveFds ?? 0);
     const userns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
     const rootless = process.getuid?.() !== 0;
     manager = await openManager(id, spec, undefined, rootless);
@@ -154,6 +158,8 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     fs.chmodSync(join(dir, 'exec.fifo'), 0o622);
 
     const m = manager;
+    const handover = started;
+    started = undefined; // spawnInit owns it now, and kills it if anything fails
     const init = spawnInit(
       plan,
       {
@@ -176,6 +182,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
         seccompFd: (fd) => sendSeccompListener(spec, state, fd),
         trace: g.trace ? (ev) => g.trace!(`op ${ev.index} ${ev.kind} stage ${ev.stage} ${(ev.ns / 1e6).toFixed(3)}ms${ev.errno ? ` errno ${ev.errno}` : ''}`) : undefined,
       },
+      handover,
     );
     pid = init.pid;
     await init.stage1Reaped;
@@ -187,6 +194,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     if (o.pidFile) writePidFile(o.pidFile, pid);
     return { id, pid, dir, spec, state };
   } catch (err) {
+    started?.abandon();
     killAndWait(manager, pid);
     try {
       manager?.destroy();

@@ -3,7 +3,7 @@
  * state, kill, delete, run, list — with real containers and the probe.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { JOEY, cid, isRoot, joey, leftovers, makeBundle, removeBundle, stateRoot } from '../helpers.js';
@@ -29,6 +29,30 @@ describe.runIf(isRoot)('lifecycle', () => {
     expect(bg.status).toBe(0);
     return { id, bg, bundle };
   }
+
+  it('a create that fails after the init was started leaves no init behind (create starts it before the plan is ready)', () => {
+    // cpuset.cpus "999" fails in the cgroup apply, after startInit. The
+    // init's argv does not name the container, so leftovers() cannot see it:
+    // a subreaper of our own receives whatever joey orphans.
+    const bundle = makeBundle(['probe', 'exit', '0'], (s) => {
+      s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: '999' } };
+    });
+    bundles.push(bundle);
+    const id = cid();
+    const addonPath = join(__dirname, '..', '..', '..', 'native', 'addon', 'build', 'Release', 'joey_addon.node');
+    const script = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addonPath)}); m.exports.setChildSubreaper();
+const { spawnSync } = require('node:child_process'); const fs = require('node:fs');
+const r = spawnSync(${JSON.stringify(JOEY)}, ['--root', ${JSON.stringify(root)}, 'create', '--bundle', ${JSON.stringify(bundle)}, ${JSON.stringify(id)}], { encoding: 'utf8' });
+const kids = () => fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).filter((p) => { try { return fs.readFileSync('/proc/' + p + '/stat', 'utf8').replace(/^.*\\) /, '').split(' ')[1] === String(process.pid); } catch { return false; } }).map((p) => fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').replace(/\\0/g, ' ').trim());
+const t = Date.now(); let left = kids(); while (left.length && Date.now() - t < 2000) left = kids();
+console.log(JSON.stringify({ status: r.status, stderr: r.stderr, left }));`;
+    const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    const r = JSON.parse(out.stdout) as { status: number; stderr: string; left: string[] };
+    expect(r.stderr).toMatch(/linux\.resources\.cpu\.cpus: .*cpuset\.cpus/);
+    expect(r.status).toBe(1);
+    expect(r.left).toEqual([]);
+    expect(leftovers(root, id)).toEqual([]);
+  });
 
   it('create → created (pid = --pid-file) → nothing ran → start → running → TERM → stopped → delete', () => {
     const mark = tmpDir('joey-core-mark-');
