@@ -60,10 +60,31 @@ export function listContainers(g: Globals): StateOutput[] {
   return out;
 }
 
+/**
+ * runc's table: each column but the last padded to its widest cell plus 3,
+ * trailing blanks trimmed. Plain loops: this code runs once per process,
+ * cold, where spreads and per-row arrays cost more than the work
+ * (~35 µs per row measured with map/spread/join).
+ */
 export function renderTable(rows: StateOutput[]): string {
-  const head = ['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'];
-  const data = rows.map((r) => [r.id, String(r.pid), r.status, r.bundle, r.created, r.owner || 'root']);
-  const widths = head.map((h, i) => Math.max(h.length, ...data.map((d) => d[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd();
-  return [line(head), ...data.map(line)].join('\n') + '\n';
+  const pids: string[] = [];
+  // the headers' widths, for ID, PID, STATUS, BUNDLE, CREATED
+  let wId = 2, wPid = 3, wStatus = 6, wBundle = 6, wCreated = 7;
+  for (const r of rows) {
+    const pid = String(r.pid);
+    pids.push(pid);
+    if (r.id.length > wId) wId = r.id.length;
+    if (pid.length > wPid) wPid = pid.length;
+    if (r.status.length > wStatus) wStatus = r.status.length;
+    if (r.bundle.length > wBundle) wBundle = r.bundle.length;
+    if (r.created.length > wCreated) wCreated = r.created.length;
+  }
+  const row = (id: string, pid: string, status: string, bundle: string, created: string, owner: string) =>
+    `${id.padEnd(wId + 3)}${pid.padEnd(wPid + 3)}${status.padEnd(wStatus + 3)}${bundle.padEnd(wBundle + 3)}${created.padEnd(wCreated + 3)}${owner}`.trimEnd() + '\n';
+  let out = row('ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER');
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out += row(r.id, pids[i]!, r.status, r.bundle, r.created, r.owner || 'root');
+  }
+  return out;
 }
