@@ -7,10 +7,11 @@
  * containers at once, so the cost per container is syscalls, not trips
  * through Node's fs (issue #7: ~0.04 ms per container, like crun).
  */
+import { join } from 'node:path';
 import { addon } from '../native/addon.js';
-import { listIds, stateDir, type StoredState } from './store.js';
+import { listIds, parseStateHead, STATE_HEAD, type StoredState } from './store.js';
 import { aliveFrom, parseProcStat, statusFrom } from './status.js';
-import { freezerProbe, type FreezerProbe } from './freezer.js';
+import { freezerOf, frozenIn } from './freezer.js';
 import { outputOf, type StateOutput } from './state.js';
 import type { Globals } from './context.js';
 
@@ -19,43 +20,68 @@ export function listContainers(g: Globals): StateOutput[] {
   if (!ids.length) return [];
   const a = addon();
   // plain loops and string concatenation: this runs once per process, cold,
-  // and every temporary here is multiplied by the number of containers
-  const dirs: string[] = [];
-  for (const id of ids) dirs.push(`${stateDir(g.root, id)}/`);
-  const texts = a.readFiles(dirs.map((d) => `${d}state.json`));
-  const found: StoredState[] = [];
-  const foundDirs: string[] = [];
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (text == null) continue; // a state dir being created or deleted right now
-    try {
-      found.push(JSON.parse(text) as StoredState);
-      foundDirs.push(dirs[i]!);
-    } catch {
-      /* half-written by someone else: skipped, as a missing one */
+  // and every temporary here is multiplied by the number of containers.
+  // listIds returns valid ids only: no stateDir() (validateId, join) per id.
+  const base = join(g.root, '/');
+  const paths: string[] = [];
+  for (const id of ids) paths.push(`${base}${id}/state.json`);
+  // no cgroup section: only its freezer path is needed, saved before it
+  const heads = a.readFiles(paths, { oneRead: true, ...STATE_HEAD });
+  const states: (StoredState | null)[] = [];
+  const whole: number[] = []; // older layouts: read again, all of it
+  for (let i = 0; i < heads.length; i++) {
+    const head = heads[i];
+    const s = head == null ? null : parseStateHead(head);
+    states.push(s);
+    if (head != null && s === null) whole.push(i);
+  }
+  if (whole.length) {
+    const texts = a.readFiles(whole.map((i) => paths[i]!), { oneRead: true });
+    for (let k = 0; k < whole.length; k++) {
+      const text = texts[k];
+      try {
+        if (text != null) states[whole[k]!] = JSON.parse(text) as StoredState;
+      } catch {
+        /* half-written by someone else: skipped, as a missing one */
+      }
     }
   }
-  const stats = a.readFiles(found.map((s) => `/proc/${s.pid | 0}/stat`));
-  const fifo = a.pathsExist(foundDirs.map((d) => `${d}exec.fifo`));
+  const found: StoredState[] = [];
+  const foundDirs: string[] = [];
+  for (let i = 0; i < states.length; i++) {
+    // null: a state dir being created or deleted right now
+    if (states[i]) {
+      found.push(states[i]!);
+      foundDirs.push(`${base}${ids[i]}/`);
+    }
+  }
+  const statPaths: string[] = [];
+  const fifoPaths: string[] = [];
+  for (let i = 0; i < found.length; i++) {
+    statPaths.push(`/proc/${found[i]!.pid | 0}/stat`);
+    fifoPaths.push(`${foundDirs[i]}exec.fifo`);
+  }
+  const stats = a.readFiles(statPaths, { oneRead: true });
+  const fifo = a.pathsExist(fifoPaths);
   const alive: boolean[] = [];
   // the freezer only matters for a live, started container
-  const probes: (FreezerProbe | undefined)[] = [];
-  const wanted: string[] = [];
+  const freezers: string[] = [];
+  const freezerAt: number[] = []; // index into freezers, -1 for none
   for (let i = 0; i < found.length; i++) {
     const s = found[i]!;
     const st = stats[i];
     alive.push(aliveFrom(s, st ? parseProcStat(st) : null));
-    const p = alive[i]! && !fifo[i] && s.phase !== 'creating' ? freezerProbe(s) : undefined;
-    probes.push(p);
-    if (p) wanted.push(p.path);
+    const f = alive[i] && !fifo[i] && s.phase !== 'creating' ? freezerOf(s) : '';
+    freezerAt.push(f ? freezers.push(f) - 1 : -1);
   }
-  const frozenTexts = wanted.length ? a.readFiles(wanted) : [];
+  const frozenTexts = freezers.length ? a.readFiles(freezers, { oneRead: true }) : [];
   const out: StateOutput[] = [];
-  for (let i = 0, w = 0; i < found.length; i++) {
-    const p = probes[i];
-    const frozenText = p ? frozenTexts[w++] : null;
+  for (let i = 0; i < found.length; i++) {
     const s = found[i]!;
-    out.push(outputOf(s, statusFrom(s, alive[i]!, () => fifo[i]!, () => !!p && frozenText != null && p.frozen(frozenText))));
+    const k = freezerAt[i]!;
+    const text = k < 0 ? null : frozenTexts[k];
+    const frozen = text != null && frozenIn(freezers[k]!, text);
+    out.push(outputOf(s, statusFrom(s, alive[i]!, () => fifo[i]!, () => frozen)));
   }
   return out;
 }
