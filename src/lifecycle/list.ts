@@ -47,19 +47,14 @@ export function listContainers(g: Globals): StateOutput[] {
     }
   }
   const found: StoredState[] = [];
-  const foundDirs: string[] = [];
-  for (let i = 0; i < states.length; i++) {
-    // null: a state dir being created or deleted right now
-    if (states[i]) {
-      found.push(states[i]!);
-      foundDirs.push(`${base}${ids[i]}/`);
-    }
-  }
   const statPaths: string[] = [];
   const fifoPaths: string[] = [];
-  for (let i = 0; i < found.length; i++) {
-    statPaths.push(`/proc/${found[i]!.pid | 0}/stat`);
-    fifoPaths.push(`${foundDirs[i]}exec.fifo`);
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i];
+    if (!s) continue; // a state dir being created or deleted right now
+    found.push(s);
+    statPaths.push(`/proc/${s.pid | 0}/stat`);
+    fifoPaths.push(`${base}${ids[i]}/exec.fifo`);
   }
   const stats = a.readFiles(statPaths, { oneRead: true });
   const fifo = a.pathsExist(fifoPaths);
@@ -76,12 +71,19 @@ export function listContainers(g: Globals): StateOutput[] {
   }
   const frozenTexts = freezers.length ? a.readFiles(freezers, { oneRead: true }) : [];
   const out: StateOutput[] = [];
+  // statusFrom asks lazily (state.ts saves syscalls that way); the answers are
+  // all here already, read through two closures shared by every row
+  let fifoNow = false;
+  let frozenNow = false;
+  const fifoExists = () => fifoNow;
+  const frozen = () => frozenNow;
   for (let i = 0; i < found.length; i++) {
     const s = found[i]!;
     const k = freezerAt[i]!;
     const text = k < 0 ? null : frozenTexts[k];
-    const frozen = text != null && frozenIn(freezers[k]!, text);
-    out.push(outputOf(s, statusFrom(s, alive[i]!, () => fifo[i]!, () => frozen)));
+    fifoNow = fifo[i]!;
+    frozenNow = text != null && frozenIn(freezers[k]!, text);
+    out.push(outputOf(s, statusFrom(s, alive[i]!, fifoExists, frozen)));
   }
   return out;
 }
