@@ -5,7 +5,9 @@
  * exists and, for a running one, the freezer: the same facts `state` reads
  * (status.ts), gathered here in three or four batched addon calls for all
  * containers at once, so the cost per container is syscalls, not trips
- * through Node's fs (issue #7: ~0.04 ms per container, like crun).
+ * through Node's fs (issue #7: ~0.04 ms per container, like crun). Of
+ * state.json it reads and parses only what precedes the cgroup section,
+ * ~300 of ~1.4 KB (store.ts writes that section last).
  */
 import { join } from 'node:path';
 import { addon } from '../native/addon.js';
