@@ -121,6 +121,11 @@ export const STATE_HEAD = { stopAt: ',"cgroup":', append: '}' } as const;
  * a key "cgroup" inside annotations (the cut leaves an object open) gives null.
  */
 export function parseStateHead(head: string): StoredState | null {
+  // WHY this is sound: `,"` cannot occur inside a JSON string (its `"` would be
+  // `\"`), so the cut falls between members at some depth, and the head plus
+  // `}` parses only if that depth is the top level, where the member is the
+  // cgroup section itself. With `freezer` present, writeState wrote the file,
+  // so nothing follows that section.
   try {
     const s = JSON.parse(head) as StoredState;
     return typeof s.freezer === 'string' ? s : null;
