@@ -6,24 +6,28 @@
 import { readSmall } from './small-read.js';
 import type { StoredState } from './store.js';
 
-export interface FreezerProbe {
-  path: string;
-  frozen: (text: string) => boolean;
+/** The file that says whether a cgroup section's container is frozen; '' without a freezer. */
+export function freezerFile(cgroup: unknown): string {
+  const paths = (cgroup as { paths?: Record<string, string> } | undefined)?.paths ?? {};
+  if (paths['freezer']) return `${paths['freezer']}/freezer.state`;
+  if (paths['']) return `${paths['']}/cgroup.events`;
+  return '';
 }
 
-/** The file that says whether the container is frozen, and how to read it; none without a freezer. */
-export function freezerProbe(s: StoredState): FreezerProbe | undefined {
-  const cg = s.cgroup as { paths?: Record<string, string>; driver?: string } | undefined;
-  const paths = cg?.paths ?? {};
-  if (paths['freezer']) return { path: `${paths['freezer']}/freezer.state`, frozen: (t) => t.trim() === 'FROZEN' };
-  if (paths['']) return { path: `${paths['']}/cgroup.events`, frozen: (t) => /^frozen 1$/m.test(t) };
-  return undefined;
+/** The container's freezer file: saved by writeState, or derived from an older state.json's cgroup section. */
+export function freezerOf(s: StoredState): string {
+  return typeof s.freezer === 'string' ? s.freezer : freezerFile(s.cgroup);
+}
+
+/** Whether the text of a freezerFile() says frozen. */
+export function frozenIn(file: string, text: string): boolean {
+  return file.endsWith('/freezer.state') ? text.trim() === 'FROZEN' : /^frozen 1$/m.test(text);
 }
 
 export function isFrozen(s: StoredState): boolean {
-  const probe = freezerProbe(s);
+  const file = freezerOf(s);
   try {
-    return probe !== undefined && probe.frozen(readSmall(probe.path));
+    return file !== '' && frozenIn(file, readSmall(file));
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@
  * Security: container ids are validated (security.md row 16: an id like
  * `../x` wrote state outside --root in other runtimes)
  *
- * <root>/<id>/state.json   small: what `state` and `list` need
+ * <root>/<id>/state.json   small: what `state` and `list` need, the cgroup section last
  * <root>/<id>/config.json  the validated spec, for exec and delete
  * <root>/<id>/exec.fifo    the create/start barrier, gone after start
  *
@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { StateError, fromNodeError } from '../errors.js';
 import { addon, LOCK_EX } from '../native/addon.js';
 import type { Spec } from '../spec/types.js';
+import { freezerFile } from './freezer.js';
 
 export interface StoredState {
   ociVersion: string;
@@ -33,7 +34,13 @@ export interface StoredState {
   owner: string;
   /** set by create; a container whose init never got this far is "creating" */
   phase: 'creating' | 'created';
-  /** cgroup manager state (paths, which dirs we made) */
+  /**
+   * The file that says whether the container is frozen (freezer.ts), '' for
+   * none: derived from `cgroup` by writeState so that `list` need not parse
+   * that section. Absent from state files written before it.
+   */
+  freezer?: string;
+  /** cgroup manager state (paths, which dirs we made, the host layout); written last */
   cgroup?: unknown;
   /** run in a microVM (the --vm backend) */
   vm?: unknown;
@@ -104,8 +111,37 @@ export function writeAtomic(path: string, data: string | Buffer, mode = 0o600): 
   fs.renameSync(tmp, path);
 }
 
+// The cgroup section (~1.2 KB of a ~1.4 KB state.json: paths, created dirs,
+// the host layout) goes last, and `freezer`, the one fact list needs from it,
+// before it: list reads each state.json only up to that section (STATE_HEAD).
+
 export function writeState(dir: string, state: StoredState): void {
-  writeAtomic(join(dir, 'state.json'), JSON.stringify(state));
+  const { cgroup, ...head } = state;
+  // `freezer` even without a cgroup (''): its presence marks this layout
+  writeAtomic(join(dir, 'state.json'), JSON.stringify({ ...head, freezer: freezerFile(cgroup), cgroup }));
+}
+
+/** readFiles() options for the part of a state.json before its cgroup section, closed as an object. */
+export const STATE_HEAD = { stopAt: ',"cgroup":', append: '}' } as const;
+
+/**
+ * A state.json text read with STATE_HEAD, parsed: the state without its
+ * cgroup section, or null if the cut did not give one; read and parse that
+ * file whole then. An older file (no `freezer`, members after the section) or
+ * a key "cgroup" inside annotations (the cut leaves an object open) gives null.
+ */
+export function parseStateHead(head: string): StoredState | null {
+  // WHY this is sound: `,"` cannot occur inside a JSON string (its `"` would be
+  // `\"`), so the cut falls between members at some depth, and the head plus
+  // `}` parses only if that depth is the top level, where the member is the
+  // cgroup section itself. With `freezer` present, writeState wrote the file,
+  // so nothing follows that section.
+  try {
+    const s = JSON.parse(head) as StoredState;
+    return typeof s.freezer === 'string' ? s : null;
+  } catch {
+    return null;
+  }
 }
 
 export function readState(root: string, id: string): StoredState {

@@ -59,8 +59,12 @@ export interface Addon {
   pollEither(a: number, b: number, timeoutMs: number): number;
   /** flock(2) */
   flock(fd: number, op: number): void;
-  /** Each file's text, or null (missing, unreadable, 64 KiB or more): one call for a batch (files.c). Never a FIFO. */
-  readFiles(paths: string[]): (string | null)[];
+  /**
+   * Each file's text, or null (missing, unreadable, 64 KiB or more): one call for a batch (files.c). Never a FIFO.
+   * `oneRead`: the first read(2)'s bytes are the whole text (regular files, small proc and cgroupfs files).
+   * `stopAt`: a text holding it ends before its first occurrence, with `append` put in its place.
+   */
+  readFiles(paths: string[], opts?: { oneRead?: boolean; stopAt?: string; append?: string }): (string | null)[];
   /** mkdirat(2); false when it already existed (no exception for the common case) */
   mkdirat(dirfd: number, name: string, mode: number): boolean;
   /** unlinkat(2) with AT_REMOVEDIR */

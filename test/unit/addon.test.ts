@@ -564,6 +564,53 @@ describe('batched small reads (files.c, for list)', () => {
     }
   });
 
+  it('readFiles with oneRead gives the same texts from regular, proc and cgroupfs files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-files-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a'), 'x'.repeat(5000));
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      const cg = ['/sys/fs/cgroup/cgroup.controllers', '/sys/fs/cgroup/freezer/freezer.state', '/sys/fs/cgroup/unified/cgroup.controllers'].filter((p) => fs.existsSync(p));
+      const paths = [path.join(dir, 'a'), path.join(dir, 'empty'), '/proc/1/stat', '/proc/self/cmdline', ...cg, path.join(dir, 'missing')];
+      const one = a.readFiles(paths, { oneRead: true });
+      expect(one).toEqual(a.readFiles(paths));
+      expect(one[0]).toBe('x'.repeat(5000));
+      expect(one[1]).toBe('');
+      expect(one.at(-1)).toBeNull();
+      // the limit it rests on: a seq_file longer than a page comes in several reads
+      const maps = a.readFiles(['/proc/self/maps'])[0]!;
+      const mapsOne = a.readFiles(['/proc/self/maps'], { oneRead: true })[0]!;
+      expect(maps.length).toBeGreaterThan(4096);
+      expect(mapsOne.length).toBeLessThanOrEqual(4096);
+      expect(maps.startsWith(mapsOne.slice(0, mapsOne.indexOf('\n')))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('readFiles with stopAt keeps what precedes the first occurrence, then append; a text without it comes whole', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-files-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'cut'), '{"a":"é","cgroup":{"b":1},"cgroup":2}');
+      fs.writeFileSync(path.join(dir, 'whole'), '{"a":1}');
+      fs.writeFileSync(path.join(dir, 'first'), ',"cgroup":{}');
+      const paths = ['cut', 'whole', 'first', 'missing'].map((n) => path.join(dir, n));
+      expect(a.readFiles(paths, { stopAt: ',"cgroup":', append: '}' })).toEqual(['{"a":"é"}', '{"a":1}', '}', null]);
+      expect(a.readFiles(paths, { oneRead: true, stopAt: ',"cgroup":' })).toEqual(['{"a":"é"', '{"a":1}', '', null]);
+      // append may be longer than what it replaces
+      expect(a.readFiles([paths[2]!], { stopAt: '{}', append: 'x'.repeat(100) })).toEqual([`,"cgroup":${'x'.repeat(100)}`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('readFiles refuses bad options', () => {
+    expect(() => a.readFiles([], 'x' as unknown as object)).toThrow(TypeError);
+    expect(() => a.readFiles([], { oneRead: 1 as unknown as boolean })).toThrow(TypeError);
+    expect(() => a.readFiles([], { stopAt: '' })).toThrow(TypeError);
+    expect(() => a.readFiles([], { append: '}' })).toThrow(TypeError);
+    expect(() => a.readFiles([], { stopAt: 'x', append: 'y'.repeat(5000) })).toThrow(RangeError);
+  });
+
   it('pathsExist answers without opening (a writer blocked on a FIFO stays blocked)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-files-'));
     const fifo = path.join(dir, 'exec.fifo');
