@@ -5,7 +5,8 @@
  */
 import { basename } from 'node:path';
 import type { Spec } from '../spec/types.js';
-import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
+import type { CgroupManager } from '../cgroups/manager.js';
+import { openCgroupHandle, type CgroupHandle, type CgroupManagerState } from '../cgroups/handle.js';
 import type { Layout } from '../cgroups/layout.js';
 import type { CgroupLayoutInfo } from '../plan/host.js';
 
@@ -18,6 +19,15 @@ export async function openManager(id: string, spec: Spec | undefined, saved?: Cg
     created: saved?.created,
     layout: savedLayout(saved),
   });
+}
+
+/**
+ * A container's existing cgroups, as state.json saved them: what delete and
+ * kill need (pids, freeze, kill, destroy) without the create/apply/stats code.
+ * A static import, so their verb bundles hold handle.ts and not manager.ts.
+ */
+export function openSaved(id: string, saved: CgroupManagerState): CgroupHandle {
+  return openCgroupHandle({ id, cgroupsPath: saved.cgroupsPath, rootless: false, created: saved.created, layout: savedLayout(saved) });
 }
 
 /** The layout create saved, if state.json has a well-formed one (older state files have none). */

@@ -11,9 +11,9 @@ import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
 import { exists, readSavedSpec, readState, removeStateDir, stateDir, lockDir } from './store.js';
 import { statusOf } from './state.js';
-import { openManager } from './cgroup.js';
+import { openSaved } from './cgroup.js';
 import { ociState, runHooks } from './hooks.js';
-import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
+import type { CgroupHandle, CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';
 import { procStat } from './status.js';
 import { vmStateOf } from '../vm/dispatch.js';
@@ -45,7 +45,7 @@ function killInit(pid: number, startTime: number): number | undefined {
 }
 
 /** SIGKILL every other process of the container's cgroup, then wait until each, and the init, is gone. */
-function killAll(m: CgroupManager | undefined, pid: number, initFd: number | undefined): void {
+function killAll(m: CgroupHandle | undefined, pid: number, initFd: number | undefined): void {
   const a = addon();
   const fds: number[] = initFd === undefined ? [] : [initFd];
   try {
@@ -95,7 +95,7 @@ async function deleteLocked(g: Globals, id: string, dir: string, force: boolean)
     throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
   const initFd = status === 'stopped' ? undefined : killInit(s.pid, s.startTime);
-  const m = s.cgroup ? await openManager(s.id, undefined, s.cgroup as CgroupManagerState) : undefined;
+  const m = s.cgroup ? openSaved(s.id, s.cgroup as CgroupManagerState) : undefined;
   // a stopped init can leave processes in its cgroup when the pod shares its pid namespace
   // (they were reparented to the pause process): kill them too, or the cgroup cannot go
   if (initFd !== undefined || m) killAll(m, s.pid, initFd);

@@ -10,8 +10,8 @@ import { parseSignal } from '../linux/flags.js';
 import { readState } from './store.js';
 import { procStat } from './status.js';
 import { statusOf } from './state.js';
-import { openManager } from './cgroup.js';
-import type { CgroupManagerState } from '../cgroups/manager.js';
+import { openSaved } from './cgroup.js';
+import type { CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';
 
 export function signalNumber(text: string | undefined): number {
@@ -58,7 +58,7 @@ export async function killContainer(g: Globals, id: string, signal: string | und
     // close the container's stdio, so skipping it left StopContainer hanging.
     if (s.cgroup) {
       try {
-        (await openManager(s.id, undefined, s.cgroup as CgroupManagerState)).kill(sig);
+        openSaved(s.id, s.cgroup as CgroupManagerState).kill(sig);
       } catch {
         /* the cgroup is already gone */
       }
@@ -66,7 +66,7 @@ export async function killContainer(g: Globals, id: string, signal: string | und
     return;
   }
   if (all && s.cgroup) {
-    const m = await openManager(s.id, undefined, s.cgroup as CgroupManagerState);
+    const m = openSaved(s.id, s.cgroup as CgroupManagerState);
     m.kill(sig);
     if (sig === 9 && status === 'paused') m.thaw();
     return;
