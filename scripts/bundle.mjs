@@ -6,8 +6,9 @@
 //  - cold-<name>.cjs (CommonJS): modules a verb needs only sometimes, loaded
 //    through globalThis.__joeyCold: cold-vm (the --vm backend), cold-validate
 //    (zod, to word an invalid config), cold-seccomp (libseccomp via koffi, on
-//    a filter-cache miss). CommonJS, because Node's ESM loader alone brings
-//    fs/promises, readline and the stream modules (~4 MB of RSS).
+//    a filter-cache miss), cold-killall (`kill --all`'s cgroup code, which
+//    `kill ID SIGNAL` does without). CommonJS, because Node's ESM loader
+//    alone brings fs/promises, readline and the stream modules (~4 MB of RSS).
 //  - index.js + chunks (ESM, split per lazily loaded command): the full
 //    commander CLI, for everything the fast path does not take.
 //
@@ -22,6 +23,7 @@ const COLD = {
   'src/spec/validate.ts': 'cold-validate',
   'src/linux/seccomp.ts': 'cold-seccomp',
   'src/vm/launch.ts': 'cold-launch',
+  'src/lifecycle/kill-all.ts': 'cold-killall',
 };
 // Cold modules another cold module may import statically (a copy is inlined
 // there): launch.ts starts QEMU early from the verb (cold-launch) and is part
