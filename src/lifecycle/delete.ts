@@ -12,7 +12,7 @@ import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
 import { readState, removeStateDir, stateDir, lockDir, type StoredState } from './store.js';
 import { statusOf } from './state.js';
-import { openSaved } from './cgroup.js';
+import { openSaved } from './saved-cgroup.js';
 import { ociState, runHooks } from './hooks.js';
 import type { CgroupHandle, CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';

@@ -7,7 +7,7 @@
  * the cgroup code this needs.
  */
 import { statusOf } from './state.js';
-import { openSaved } from './cgroup.js';
+import { openSaved } from './saved-cgroup.js';
 import type { StoredState } from './store.js';
 import type { CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';
