@@ -108,19 +108,23 @@ export class Hierarchies implements CgroupHandle {
     procSelfCgroup: string | undefined,
   ) {
     this.driver = layout.mode === 'v2' ? 'v2' : 'v1';
-    const own = cgPath.absolute ? { v1: {}, v2: null } : parseProcCgroup(procSelfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8'));
+    const own = cgPath.absolute ? undefined : parseProcCgroup(procSelfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8'));
     if (this.driver === 'v1') {
-      const byMount = new Map<string, string[]>();
-      for (const [ctrl, mount] of Object.entries(layout.v1)) byMount.set(mount, [...(byMount.get(mount) ?? []), ctrl]);
-      for (const [mount, ctrls] of byMount) {
-        const ownPath = ctrls.map((c) => (own.v1 as Record<string, string>)[c]).find((p) => p !== undefined);
+      // one hierarchy per mount point (co-mounted controllers share one), in the layout's order
+      const byMount: Record<string, string[]> = {};
+      for (const ctrl in layout.v1) (byMount[layout.v1[ctrl]!] ??= []).push(ctrl);
+      for (const mount in byMount) {
+        const ctrls = byMount[mount]!;
+        let ownPath: string | undefined;
+        for (let i = 0; own && ownPath === undefined && i < ctrls.length; i++) ownPath = own.v1[ctrls[i]!];
         const dir = { mount, magic: CGROUP_SUPER_MAGIC, rel: placeIn(cgPath, 'v1', ownPath) };
         this.hier.push({ v2: false, controllers: ctrls, dir, usable: true });
-        for (const c of ctrls) this.paths[c] = dirPath(dir);
+        const path = dirPath(dir);
+        for (let i = 0; i < ctrls.length; i++) this.paths[ctrls[i]!] = path;
       }
     }
     if (layout.v2Root) {
-      const dir = { mount: layout.v2Root, magic: CGROUP2_SUPER_MAGIC, rel: placeIn(cgPath, 'v2', own.v2) };
+      const dir = { mount: layout.v2Root, magic: CGROUP2_SUPER_MAGIC, rel: placeIn(cgPath, 'v2', own?.v2) };
       this.hier.push({ v2: true, controllers: layout.v2Controllers, dir, usable: true });
       this.paths[''] = dirPath(dir);
     }

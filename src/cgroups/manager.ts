@@ -31,6 +31,12 @@ export interface CgroupManager extends CgroupHandle {
 
 const toNum = (s: string): number => (s.trim() === 'max' ? 0 : Number(s.trim()));
 
+/** No section but `devices` is set: resourcesToWrites would return no write and writeOptions read nothing. */
+function onlyDevices(r: LinuxResources): boolean {
+  for (const k in r) if (k !== 'devices' && (r as Record<string, unknown>)[k] !== undefined) return false;
+  return true;
+}
+
 class Manager extends Hierarchies implements CgroupManager {
   create(): void {
     for (const h of this.hier) {
@@ -53,12 +59,15 @@ class Manager extends Hierarchies implements CgroupManager {
     for (let i = 0; i < comps.length; i++) {
       const parent: CgroupDir = { ...h.dir, rel: comps.slice(0, i).join('/') };
       if (h.v2) this.enableSubtree(parent);
-      if (mkdirIn(parent, comps[i]!)) this.created.push(`${h.dir.mount}/${comps.slice(0, i + 1).join('/')}`);
-      // a new v1 cpuset starts with no cpus and no mems and refuses tasks: inherit the parent's (runc ensureCpusAndMems)
+      const made = mkdirIn(parent, comps[i]!);
+      if (made) this.created.push(`${h.dir.mount}/${comps.slice(0, i + 1).join('/')}`);
+      // a new v1 cpuset starts with no cpus and no mems and refuses tasks: inherit the parent's (runc ensureCpusAndMems).
+      // A directory just made needs no look: it is empty, or the parent's copy under cgroup.clone_children,
+      // which the same write leaves as it is.
       if (isCpuset) {
         const here: CgroupDir = { ...h.dir, rel: comps.slice(0, i + 1).join('/') };
         for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-          if (readFile(here, f).trim() === '') writeFile(here, f, readFile(parent, f).trim() || '\n');
+          if (made || readFile(here, f).trim() === '') writeFile(here, f, readFile(parent, f).trim() || '\n');
         }
       }
     }
@@ -128,7 +137,10 @@ class Manager extends Hierarchies implements CgroupManager {
 
   apply(resources: LinuxResources | undefined, opts: ApplyOptions = {}): void {
     if (!resources) return;
-    const writes = resourcesToWrites(resources, this.driver, this.writeOptions(resources, opts));
+    // Only device rules (what most configs carry, and every create adds): there is no file
+    // write to map, and resourcesToWrites and writeOptions, the biggest functions here, are
+    // never compiled (V8 compiles each function at its first call; a create runs once).
+    const writes = onlyDevices(resources) ? [] : resourcesToWrites(resources, this.driver, this.writeOptions(resources, opts));
     if (resources.devices && resources.devices.length > 0) this.applyDevices(resources);
     const plan: { w: CgroupWrite; dir: CgroupDir }[] = [];
     for (const w of writes) {
