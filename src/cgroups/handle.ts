@@ -93,6 +93,11 @@ export function parseKV(text: string): Record<string, number> {
   return out;
 }
 
+/** `abs` is below `mount`: abs.startsWith(`${mount}/`) without making that string (created × hierarchies calls). */
+function under(abs: string, mount: string): boolean {
+  return abs.length > mount.length && abs.charCodeAt(mount.length) === 0x2f && abs.startsWith(mount);
+}
+
 export class Hierarchies implements CgroupHandle {
   readonly driver: 'v1' | 'v2';
   readonly paths: Record<string, string> = {};
@@ -134,7 +139,7 @@ export class Hierarchies implements CgroupHandle {
   /** A `created` entry from state.json must be this container's directory or one of its ancestors on its path. */
   private checkCreated(abs: string): string {
     for (const h of this.hier) {
-      if (!abs.startsWith(`${h.dir.mount}/`)) continue;
+      if (!under(abs, h.dir.mount)) continue;
       const rel = cleanComponents(abs.slice(h.dir.mount.length + 1), 'state.cgroup.created').join('/');
       if (rel && (h.dir.rel === rel || h.dir.rel.startsWith(`${rel}/`))) return `${h.dir.mount}/${rel}`;
     }
@@ -290,7 +295,7 @@ export class Hierarchies implements CgroupHandle {
     const errors: string[] = [];
     for (let i = this.created.length - 1; i >= 0; i--) {
       const abs = this.created[i]!;
-      const h = this.hier.find((x) => abs.startsWith(`${x.dir.mount}/`))!;
+      const h = this.hier.find((x) => under(abs, x.dir.mount))!;
       const rel = abs.slice(h.dir.mount.length + 1);
       const cut = rel.lastIndexOf('/');
       const parent: CgroupDir = { ...h.dir, rel: cut < 0 ? '' : rel.slice(0, cut) };
