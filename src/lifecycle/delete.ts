@@ -6,19 +6,19 @@
  * runs poststop hooks. --force kills first and waits exactly (pidfds, no
  * sleep), and succeeds for a container that does not exist.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { readState, removeStateDir, stateDir, lockDir, type StoredState } from './store.js';
+import { stateDir, lockDir, type StoredState } from './store.js';
 import { statusOf } from './state.js';
 import { openSaved } from './saved-cgroup.js';
 import { ociState, runHooks } from './hooks.js';
 import type { CgroupHandle, CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';
 import type { Hook, Spec } from '../spec/types.js';
-import { aliveFrom, procStat } from './status.js';
-import { readSmall } from './small-read.js';
+import { aliveFrom } from './status.js';
+import { procStatByAddon, readStateByAddon, removeStateDirByAddon } from './addon-read.js';
 
 /**
  * SIGKILL the container's init at once, through a pidfd checked against its
@@ -37,7 +37,7 @@ function killInit(s: StoredState): number | undefined {
   } catch {
     return undefined; // gone
   }
-  if (!aliveFrom(s, procStat(s.pid))) {
+  if (!aliveFrom(s, procStatByAddon(s.pid))) {
     a.close(fd);
     return undefined;
   }
@@ -80,18 +80,16 @@ function killAll(m: CgroupHandle | undefined, pid: number, initFd: number | unde
 
 /**
  * What state.json says before the lock: missing, a --vm container, or one of
- * ours. One read, where `vmStateOf` and `exists` made two plus an access(2).
+ * ours. One read, where `vmStateOf` and `exists` made two plus an access(2);
+ * through the addon, which delete loads for its pidfds anyway (addon-read.ts).
  * Anything unreadable or malformed is "ours": the locked path reads it again
  * and reports the error.
  */
 function peek(dir: string): 'missing' | 'vm' | 'native' {
-  let text: string;
-  try {
-    text = readSmall(join(dir, 'state.json'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'native';
-  }
+  const path = join(dir, 'state.json');
+  const text = addon().readFiles([path])[0];
+  // null: missing, unreadable or 64 KiB or more; exists() answered with access(F_OK)
+  if (text === null || text === undefined) return addon().pathsExist([path])[0] ? 'native' : 'missing';
   try {
     return (JSON.parse(text) as StoredState).vm ? 'vm' : 'native';
   } catch {
@@ -117,8 +115,9 @@ export async function deleteContainer(g: Globals, id: string, force: boolean): P
 
 /** The saved spec's poststop hooks. config.json is parsed only when it mentions them (joey wrote it with JSON.stringify, which never escapes a letter). */
 function poststopHooks(dir: string): Hook[] | undefined {
+  const path = join(dir, 'config.json');
   try {
-    const text = readSmall(join(dir, 'config.json'));
+    const text = addon().readFiles([path])[0] ?? readFileSync(path, 'utf8'); // missing, or 64 KiB or more
     if (!text.includes('"poststop"')) return undefined;
     return (JSON.parse(text) as Spec).hooks?.poststop;
   } catch {
@@ -127,7 +126,7 @@ function poststopHooks(dir: string): Hook[] | undefined {
 }
 
 async function deleteLocked(g: Globals, id: string, dir: string, force: boolean): Promise<void> {
-  const s = readState(g.root, id);
+  const s = readStateByAddon(g.root, id);
   let initFd: number | undefined;
   if (force) {
     // every status but stopped means a live init, and killInit tells that by itself:
@@ -148,7 +147,7 @@ async function deleteLocked(g: Globals, id: string, dir: string, force: boolean)
     m?.destroy();
   } finally {
     const poststop = poststopHooks(dir);
-    removeStateDir(dir);
+    removeStateDirByAddon(dir);
     if (poststop?.length) {
       try {
         runHooks('poststop', poststop, ociState(s, 'stopped'));

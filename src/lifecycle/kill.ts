@@ -7,8 +7,9 @@
 import { StateError, UsageError } from '../errors.js';
 import { addon } from '../native/addon.js';
 import { parseSignal } from '../linux/signals.js';
-import { readState, type StoredState } from './store.js';
-import { aliveFrom, procStat } from './status.js';
+import type { StoredState } from './store.js';
+import { aliveFrom } from './status.js';
+import { procStatByAddon, readStateByAddon } from './addon-read.js';
 import type { Globals } from './context.js';
 
 export function signalNumber(text: string | undefined): number {
@@ -35,7 +36,7 @@ export function signalPid(s: Pick<StoredState, 'pid' | 'startTime'>, sig: number
     return false;
   }
   try {
-    if (!aliveFrom(s, procStat(s.pid))) return false;
+    if (!aliveFrom(s, procStatByAddon(s.pid))) return false;
     a.pidfdSendSignal(fd, sig);
     return true;
   } catch {
@@ -47,7 +48,8 @@ export function signalPid(s: Pick<StoredState, 'pid' | 'startTime'>, sig: number
 
 export async function killContainer(g: Globals, id: string, signal: string | undefined, all: boolean): Promise<void> {
   const sig = signalNumber(signal);
-  const s = readState(g.root, id);
+  // through the addon, which the pidfds need anyway: no fs reader runs (addon-read.ts)
+  const s = readStateByAddon(g.root, id);
   if (s.vm) return (await import('../vm/backend.js')).vmKill(g, s, sig, all);
   // --all: the cgroup's processes, from a cold module (scripts/bundle.mjs), so that
   // `kill ID SIGNAL`, what containerd and CRI-O send, never loads the cgroup code

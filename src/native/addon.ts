@@ -65,6 +65,8 @@ export interface Addon {
   mkdirat(dirfd: number, name: string, mode: number): boolean;
   /** unlinkat(2) with AT_REMOVEDIR */
   rmdirat(dirfd: number, name: string): void;
+  /** unlink every entry of a directory without subdirectories, then rmdir it (EISDIR on a subdirectory) */
+  removeFlatDir(path: string): void;
   /** faccessat(F_OK) for each path: nothing is opened, so safe for exec.fifo */
   pathsExist(paths: string[]): boolean[];
   /** mkfifoat(2) */
