@@ -140,6 +140,8 @@ export class Hierarchies implements CgroupHandle {
   private checkCreated(abs: string): string {
     for (const h of this.hier) {
       if (!under(abs, h.dir.mount)) continue;
+      // the container's own directory, what most entries are: h.dir.rel is clean already
+      if (abs.length === h.dir.mount.length + 1 + h.dir.rel.length && abs.endsWith(h.dir.rel)) return abs;
       const rel = cleanComponents(abs.slice(h.dir.mount.length + 1), 'state.cgroup.created').join('/');
       if (rel && (h.dir.rel === rel || h.dir.rel.startsWith(`${rel}/`))) return `${h.dir.mount}/${rel}`;
     }
