@@ -6,8 +6,9 @@
 //  - cold-<name>.cjs (CommonJS): modules a verb needs only sometimes, loaded
 //    through globalThis.__joeyCold: cold-vm (the --vm backend), cold-validate
 //    (zod, to word an invalid config), cold-seccomp (libseccomp via koffi, on
-//    a filter-cache miss). CommonJS, because Node's ESM loader alone brings
-//    fs/promises, readline and the stream modules (~4 MB of RSS).
+//    a filter-cache miss), cold-killall (`kill --all`'s cgroup code, which
+//    `kill ID SIGNAL` does without). CommonJS, because Node's ESM loader
+//    alone brings fs/promises, readline and the stream modules (~4 MB of RSS).
 //  - index.js + chunks (ESM, split per lazily loaded command): the full
 //    commander CLI, for everything the fast path does not take.
 //
@@ -22,6 +23,7 @@ const COLD = {
   'src/spec/validate.ts': 'cold-validate',
   'src/linux/seccomp.ts': 'cold-seccomp',
   'src/vm/launch.ts': 'cold-launch',
+  'src/lifecycle/kill-all.ts': 'cold-killall',
 };
 // Cold modules another cold module may import statically (a copy is inlined
 // there): launch.ts starts QEMU early from the verb (cold-launch) and is part
@@ -67,8 +69,14 @@ const coldModules = {
 //  - a cold module's import() becomes globalThis.__joeyCold(), which joey.cjs
 //    defines (src/cli/hot.ts): a require() of cold-<name>.cjs;
 //  - esbuild's __toESM copies every export of a CommonJS module (node:fs has
-//    ~100) into a fresh object at each import site; memoize it per module so
-//    node:fs is wrapped once, not once per file that imports it.
+//    ~100) into a fresh object of getters at each import site; memoize it per
+//    module so node:fs is wrapped once, not once per file that imports it.
+//    For a Node builtin (`import * as fs from 'node:fs'`, isNodeMode) the
+//    namespace is an object whose prototype is the module, plus `default`:
+//    reads see the module's live properties as the getters did, with no copy
+//    (the one copy of node:fs cost 0.4-0.5 ms of every verb bundle's load,
+//    and joey.cjs paid it again; measured). Nothing in joey enumerates or
+//    spreads a module namespace.
 const postProcess = {
   name: 'post-process',
   setup(b) {
@@ -81,7 +89,7 @@ const postProcess = {
         const head = 'var __toESM = (mod, isNodeMode, target) => (';
         if (src.includes('__toESM(')) {
           if (src.split(head).length !== 2) throw new Error(`${path}: esbuild's __toESM helper changed; update scripts/bundle.mjs`);
-          const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
+          const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = isNodeMode && !("default" in mod) ? Object.create(mod, { default: { value: mod, enumerable: true } }) : __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
           src = src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`);
           // A builtin's namespace (node:fs has ~100 exports) is an object
           // whose prototype is the module: property reads stay live, and the

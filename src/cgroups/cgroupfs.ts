@@ -2,8 +2,7 @@
  * Every open inside a cgroup filesystem: openat2(2) beneath a verified mount handle.
  *
  * Kernel: openat2(2) (RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV,
- * RESOLVE_NO_MAGICLINKS), statfs(2) (CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC), proc(5)
- * (/proc/self/fd as the fd-relative way to reach mkdir/rmdir/readdir from Node).
+ * RESOLVE_NO_MAGICLINKS), statfs(2) (CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC).
  *
  * SECURITY(runc issue 4103, cgroup path traversal): no path is ever built as
  * '/sys/fs/cgroup/' + something and handed to fs. A mount point is opened once, checked
@@ -11,15 +10,12 @@
  * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_XDEV|RESOLVE_NO_MAGICLINKS, so neither
  * `..` nor a symlink nor another mount can take a write outside it.
  */
-import * as fs from 'node:fs';
 import {
   addon,
   CGROUP2_SUPER_MAGIC,
   CGROUP_SUPER_MAGIC,
   O_DIRECTORY,
   O_PATH,
-  O_RDONLY,
-  O_WRONLY,
   RESOLVE_BENEATH,
   RESOLVE_NO_MAGICLINKS,
   RESOLVE_NO_SYMLINKS,
@@ -87,43 +83,39 @@ export function openBeneath(d: CgroupDir, file: string | undefined, flags: numbe
   }
 }
 
-// one read buffer for every cgroupfs read of the process (most files are a line)
-let readBuf: Buffer | undefined;
+// The reads, writes, mkdirs, rmdirs and listings below are one addon call
+// each (native/addon/safe_open.c): the same syscalls as openBeneath plus fs, at
+// a fraction of the first-call cost of fs's and Buffer's functions, which
+// `create` and `delete` pay in every process. A failed open reports syscall
+// "openat2", worded here as `open`, like openBeneath's own errors.
+function fail(err: unknown, op: string, path: string, openPath = path, value?: string): CgroupError {
+  return (err as { syscall?: string }).syscall === 'openat2' ? wrap(err, 'open', openPath) : wrap(err, op, path, value);
+}
 
 export function readFile(d: CgroupDir, file: string): string {
-  const fd = openBeneath(d, file, O_RDONLY);
+  const r = rel(d, file);
+  const fd = mountFd(d.mount, d.magic);
   try {
-    const chunks: Buffer[] = [];
-    const buf = (readBuf ??= Buffer.allocUnsafe(65536));
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) break;
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    return addon().readBeneath(fd, r, BENEATH);
   } catch (err) {
-    throw wrap(err, 'read', `${dirPath(d)}/${file}`);
-  } finally {
-    fs.closeSync(fd);
+    throw fail(err, 'read', `${dirPath(d)}/${file}`);
   }
 }
 
 /** One write(2) of the whole value: cgroupfs parses each write as one command. */
 export function writeFile(d: CgroupDir, file: string, value: string): void {
-  const fd = openBeneath(d, file, O_WRONLY);
+  const r = rel(d, file);
+  const fd = mountFd(d.mount, d.magic);
   try {
-    fs.writeSync(fd, value);
+    addon().writeBeneath(fd, r, value, BENEATH);
   } catch (err) {
-    throw wrap(err, 'write', `${dirPath(d)}/${file}`, value);
-  } finally {
-    fs.closeSync(fd);
+    throw fail(err, 'write', `${dirPath(d)}/${file}`, undefined, value);
   }
 }
 
 export function exists(d: CgroupDir, file?: string): boolean {
   try {
-    const fd = openBeneath(d, file, O_PATH);
-    fs.closeSync(fd);
+    addon().close(openBeneath(d, file, O_PATH));
     return true;
   } catch (err) {
     if ((err as CgroupError).errno === 'ENOENT') return false;
@@ -131,40 +123,35 @@ export function exists(d: CgroupDir, file?: string): boolean {
   }
 }
 
-/** mkdir of one component in `parent`, through the parent's fd (the addon's mkdirat). Returns false when it existed. */
+/** mkdir of one component in `parent`, through the parent's fd opened beneath the mount. Returns false when it existed. */
 export function mkdirIn(parent: CgroupDir, name: string): boolean {
   checkName(name);
-  const pfd = openBeneath(parent, undefined, O_PATH | O_DIRECTORY);
+  const fd = mountFd(parent.mount, parent.magic);
   try {
-    return addon().mkdirat(pfd, name, 0o755);
+    return addon().mkdirBeneath(fd, parent.rel, name, 0o755, BENEATH);
   } catch (err) {
-    throw wrap(err, 'mkdir', `${dirPath(parent)}/${name}`);
-  } finally {
-    fs.closeSync(pfd);
+    throw fail(err, 'mkdir', `${dirPath(parent)}/${name}`, dirPath(parent));
   }
 }
 
 export function rmdirIn(parent: CgroupDir, name: string): void {
   checkName(name);
-  const pfd = openBeneath(parent, undefined, O_PATH | O_DIRECTORY);
+  const fd = mountFd(parent.mount, parent.magic);
   try {
-    addon().rmdirat(pfd, name);
+    addon().rmdirBeneath(fd, parent.rel, name, BENEATH);
   } catch (err) {
-    throw wrap(err, 'rmdir', `${dirPath(parent)}/${name}`);
-  } finally {
-    fs.closeSync(pfd);
+    throw fail(err, 'rmdir', `${dirPath(parent)}/${name}`, dirPath(parent));
   }
 }
 
 /** Names of the child cgroups of `d`. */
 export function childDirs(d: CgroupDir): string[] {
-  const fd = openBeneath(d, undefined, O_RDONLY | O_DIRECTORY);
+  const r = rel(d);
+  const fd = mountFd(d.mount, d.magic);
   try {
-    return fs.readdirSync(`/proc/self/fd/${fd}`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return addon().dirsBeneath(fd, r, BENEATH);
   } catch (err) {
-    throw wrap(err, 'readdir', dirPath(d));
-  } finally {
-    fs.closeSync(fd);
+    throw fail(err, 'readdir', dirPath(d));
   }
 }
 

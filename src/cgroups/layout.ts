@@ -30,6 +30,8 @@ export interface Mount {
 
 /** Undo mountinfo's octal escapes (`\040` for a space). */
 function unescape(s: string): string {
+  // most fields have no escape: skip the regex and its callback
+  if (!s.includes('\\')) return s;
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 

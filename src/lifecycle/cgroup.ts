@@ -5,12 +5,14 @@
  */
 import { basename } from 'node:path';
 import type { Spec } from '../spec/types.js';
-import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
+import { openCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import type { CgroupManagerState } from '../cgroups/handle.js';
+import { savedLayout } from './saved-cgroup.js';
 import type { Layout } from '../cgroups/layout.js';
 import type { CgroupLayoutInfo } from '../plan/host.js';
 
+/** The full manager, for create (a new container) and for exec, ps, events, pause, update. */
 export async function openManager(id: string, spec: Spec | undefined, saved?: CgroupManagerState, rootless = false): Promise<CgroupManager> {
-  const { openCgroupManager } = await import('../cgroups/manager.js');
   return openCgroupManager({
     id,
     cgroupsPath: saved?.cgroupsPath ?? spec?.linux?.cgroupsPath,
@@ -18,13 +20,6 @@ export async function openManager(id: string, spec: Spec | undefined, saved?: Cg
     created: saved?.created,
     layout: savedLayout(saved),
   });
-}
-
-/** The layout create saved, if state.json has a well-formed one (older state files have none). */
-function savedLayout(saved: CgroupManagerState | undefined): Layout | undefined {
-  const l = saved?.layout;
-  const ok = l && (l.mode === 'v2' || l.mode === 'hybrid' || l.mode === 'v1') && typeof l.v1 === 'object' && l.v1 !== null && Array.isArray(l.v2Controllers) && (l.v2Root === null || typeof l.v2Root === 'string');
-  return ok ? l : undefined;
 }
 
 /** v1 hierarchies by directory (`memory` → data `memory`, `cpu,cpuacct` → `cpu,cpuacct`). */

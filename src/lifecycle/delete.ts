@@ -6,33 +6,38 @@
  * runs poststop hooks. --force kills first and waits exactly (pidfds, no
  * sleep), and succeeds for a container that does not exist.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { exists, readSavedSpec, readState, removeStateDir, stateDir, lockDir } from './store.js';
+import { stateDir, lockDir, type StoredState } from './store.js';
 import { statusOf } from './state.js';
-import { openManager } from './cgroup.js';
+import { openSaved } from './saved-cgroup.js';
 import { ociState, runHooks } from './hooks.js';
-import type { CgroupManager, CgroupManagerState } from '../cgroups/manager.js';
+import type { CgroupHandle, CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';
-import { procStat } from './status.js';
-import { vmStateOf } from '../vm/dispatch.js';
+import type { Hook, Spec } from '../spec/types.js';
+import { aliveFrom } from './status.js';
+import { procStatByAddon, readStateByAddon, removeStateDirByAddon } from './addon-read.js';
 
 /**
  * SIGKILL the container's init at once, through a pidfd checked against its
- * start time (never a reused pid): the kernel tears the pid namespace down
- * while delete opens the cgroups. Returns the pidfd for killAll to wait on.
+ * start time (never a reused pid) and its state (not a zombie): the kernel
+ * tears the pid namespace down while delete opens the cgroups. Returns the
+ * pidfd for killAll to wait on; undefined when there is no live init.
+ * SECURITY(pid reuse, security.md row 18): the pidfd is opened before the
+ * check, so the signal cannot reach a process that took the pid later.
  */
-function killInit(pid: number, startTime: number): number | undefined {
-  if (!pid) return undefined;
+function killInit(s: StoredState): number | undefined {
+  if (!s.pid) return undefined;
   const a = addon();
   let fd: number;
   try {
-    fd = a.pidfdOpen(pid);
+    fd = a.pidfdOpen(s.pid);
   } catch {
     return undefined; // gone
   }
-  if (procStat(pid)?.startTime !== startTime) {
+  if (!aliveFrom(s, procStatByAddon(s.pid))) {
     a.close(fd);
     return undefined;
   }
@@ -45,7 +50,7 @@ function killInit(pid: number, startTime: number): number | undefined {
 }
 
 /** SIGKILL every other process of the container's cgroup, then wait until each, and the init, is gone. */
-function killAll(m: CgroupManager | undefined, pid: number, initFd: number | undefined): void {
+function killAll(m: CgroupHandle | undefined, pid: number, initFd: number | undefined): void {
   const a = addon();
   const fds: number[] = initFd === undefined ? [] : [initFd];
   try {
@@ -73,13 +78,33 @@ function killAll(m: CgroupManager | undefined, pid: number, initFd: number | und
   }
 }
 
+/**
+ * What state.json says before the lock: missing, a --vm container, or one of
+ * ours. One read, where `vmStateOf` and `exists` made two plus an access(2);
+ * through the addon, which delete loads for its pidfds anyway (addon-read.ts).
+ * Anything unreadable or malformed is "ours": the locked path reads it again
+ * and reports the error.
+ */
+function peek(dir: string): 'missing' | 'vm' | 'native' {
+  const path = join(dir, 'state.json');
+  const text = addon().readFiles([path])[0];
+  // null: missing, unreadable or 64 KiB or more; exists() answered with access(F_OK)
+  if (text === null || text === undefined) return addon().pathsExist([path])[0] ? 'native' : 'missing';
+  try {
+    return (JSON.parse(text) as StoredState).vm ? 'vm' : 'native';
+  } catch {
+    return 'native';
+  }
+}
+
 export async function deleteContainer(g: Globals, id: string, force: boolean): Promise<void> {
-  if (vmStateOf(g.root, id)) return (await import('../vm/backend.js')).vmDelete(g, id, force);
-  if (!exists(g.root, id)) {
+  const dir = stateDir(g.root, id);
+  const what = peek(dir);
+  if (what === 'vm') return (await import('../vm/backend.js')).vmDelete(g, id, force);
+  if (what === 'missing') {
     if (force) return;
     throw new StateError('container does not exist');
   }
-  const dir = stateDir(g.root, id);
   const lock = lockDir(dir);
   try {
     await deleteLocked(g, id, dir, force);
@@ -88,30 +113,44 @@ export async function deleteContainer(g: Globals, id: string, force: boolean): P
   }
 }
 
-async function deleteLocked(g: Globals, id: string, dir: string, force: boolean): Promise<void> {
-  const s = readState(g.root, id);
-  const status = statusOf(g.root, s);
-  if ((status === 'running' || status === 'paused') && !force) {
-    throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
+/** The saved spec's poststop hooks. config.json is parsed only when it mentions them (joey wrote it with JSON.stringify, which never escapes a letter). */
+function poststopHooks(dir: string): Hook[] | undefined {
+  const path = join(dir, 'config.json');
+  try {
+    const text = addon().readFiles([path])[0] ?? readFileSync(path, 'utf8'); // missing, or 64 KiB or more
+    if (!text.includes('"poststop"')) return undefined;
+    return (JSON.parse(text) as Spec).hooks?.poststop;
+  } catch {
+    return undefined;
   }
-  const initFd = status === 'stopped' ? undefined : killInit(s.pid, s.startTime);
-  const m = s.cgroup ? await openManager(s.id, undefined, s.cgroup as CgroupManagerState) : undefined;
+}
+
+async function deleteLocked(g: Globals, id: string, dir: string, force: boolean): Promise<void> {
+  const s = readStateByAddon(g.root, id);
+  let initFd: number | undefined;
+  if (force) {
+    // every status but stopped means a live init, and killInit tells that by itself:
+    // no exec.fifo or freezer read for a container that is killed either way
+    initFd = killInit(s);
+  } else {
+    const status = statusOf(g.root, s);
+    if (status === 'running' || status === 'paused') {
+      throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    initFd = status === 'stopped' ? undefined : killInit(s);
+  }
+  const m = s.cgroup ? openSaved(s.id, s.cgroup as CgroupManagerState) : undefined;
   // a stopped init can leave processes in its cgroup when the pod shares its pid namespace
   // (they were reparented to the pause process): kill them too, or the cgroup cannot go
   if (initFd !== undefined || m) killAll(m, s.pid, initFd);
   try {
     m?.destroy();
   } finally {
-    let spec;
-    try {
-      spec = readSavedSpec(dir);
-    } catch {
-      spec = undefined;
-    }
-    removeStateDir(dir);
-    if (spec?.hooks?.poststop?.length) {
+    const poststop = poststopHooks(dir);
+    removeStateDirByAddon(dir);
+    if (poststop?.length) {
       try {
-        runHooks('poststop', spec.hooks.poststop, ociState(s, 'stopped'));
+        runHooks('poststop', poststop, ociState(s, 'stopped'));
       } catch (err) {
         g.warn((err as Error).message);
       }

@@ -6,12 +6,10 @@
  */
 import { StateError, UsageError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { parseSignal } from '../linux/flags.js';
-import { readState } from './store.js';
-import { procStat } from './status.js';
-import { statusOf } from './state.js';
-import { openManager } from './cgroup.js';
-import type { CgroupManagerState } from '../cgroups/manager.js';
+import { parseSignal } from '../linux/signals.js';
+import type { StoredState } from './store.js';
+import { aliveFrom } from './status.js';
+import { procStatByAddon, readStateByAddon } from './addon-read.js';
 import type { Globals } from './context.js';
 
 export function signalNumber(text: string | undefined): number {
@@ -22,20 +20,23 @@ export function signalNumber(text: string | undefined): number {
 }
 
 /**
- * Signal one process by pid, only if it is still the one that started at `startTime`.
+ * Signal the container's init, only if it is still the process that started
+ * at `startTime` and not a zombie: false when there is no live init (the
+ * status `stopped`, for which runtime.md#kill wants an error).
  * SECURITY(pid reuse, security.md row 18): open the pidfd first, then check
  * the start time: from then on the pidfd cannot name another process.
  */
-export function signalPid(pid: number, startTime: number, sig: number): boolean {
+export function signalPid(s: Pick<StoredState, 'pid' | 'startTime'>, sig: number): boolean {
+  if (!s.pid) return false;
   const a = addon();
   let fd: number;
   try {
-    fd = a.pidfdOpen(pid);
+    fd = a.pidfdOpen(s.pid);
   } catch {
     return false;
   }
   try {
-    if (procStat(pid)?.startTime !== startTime) return false;
+    if (!aliveFrom(s, procStatByAddon(s.pid))) return false;
     a.pidfdSendSignal(fd, sig);
     return true;
   } catch {
@@ -47,29 +48,12 @@ export function signalPid(pid: number, startTime: number, sig: number): boolean 
 
 export async function killContainer(g: Globals, id: string, signal: string | undefined, all: boolean): Promise<void> {
   const sig = signalNumber(signal);
-  const s = readState(g.root, id);
+  // through the addon, which the pidfds need anyway: no fs reader runs (addon-read.ts)
+  const s = readStateByAddon(g.root, id);
   if (s.vm) return (await import('../vm/backend.js')).vmKill(g, s, sig, all);
-  const status = statusOf(g.root, s);
-  if (status === 'stopped') {
-    if (!all) throw new StateError('container not running');
-    // Kubernetes' StopPodSandbox sends `kill --all` to stopped sandboxes and expects 0. In a pod
-    // that shares its pid namespace the init's children outlive it inside the cgroup; the shim
-    // kills them with this call (runc signals the cgroup here too) and then waits for them to
-    // close the container's stdio, so skipping it left StopContainer hanging.
-    if (s.cgroup) {
-      try {
-        (await openManager(s.id, undefined, s.cgroup as CgroupManagerState)).kill(sig);
-      } catch {
-        /* the cgroup is already gone */
-      }
-    }
-    return;
-  }
-  if (all && s.cgroup) {
-    const m = await openManager(s.id, undefined, s.cgroup as CgroupManagerState);
-    m.kill(sig);
-    if (sig === 9 && status === 'paused') m.thaw();
-    return;
-  }
-  if (!signalPid(s.pid, s.startTime, sig)) throw new StateError('container not running');
+  // --all: the cgroup's processes, from a cold module (scripts/bundle.mjs), so that
+  // `kill ID SIGNAL`, what containerd and CRI-O send, never loads the cgroup code
+  if (all && (await import('./kill-all.js')).killCgroup(g, s, sig)) return;
+  // signalPid itself tells a live init from a stopped container: no exec.fifo or freezer read
+  if (!signalPid(s, sig)) throw new StateError('container not running');
 }

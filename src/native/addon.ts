@@ -69,6 +69,8 @@ export interface Addon {
   mkdirat(dirfd: number, name: string, mode: number): boolean;
   /** unlinkat(2) with AT_REMOVEDIR */
   rmdirat(dirfd: number, name: string): void;
+  /** unlink every entry of a directory without subdirectories, then rmdir it (EISDIR on a subdirectory) */
+  removeFlatDir(path: string): void;
   /** faccessat(F_OK) for each path: nothing is opened, so safe for exec.fifo */
   pathsExist(paths: string[]): boolean[];
   /** mkfifoat(2) */
@@ -92,6 +94,18 @@ export interface Addon {
   bpfLoadDeviceProgram(insns: Buffer, license: string): number;
   /** BPF_PROG_ATTACH with BPF_CGROUP_DEVICE to a cgroup dir fd */
   bpfAttachDevice(progFd: number, cgroupFd: number, flags: number): void;
+  // One call per file operation below a directory fd, each path through
+  // openat2 with `resolve` (safe_open.c); a failed open throws with syscall "openat2".
+  /** the whole file as UTF-8 text */
+  readBeneath(dirfd: number, path: string, resolve: number): string;
+  /** one write(2) of the whole value */
+  writeBeneath(dirfd: number, path: string, value: string, resolve: number): void;
+  /** mkdirat(name) in `parent` ('' = dirfd itself); false when it existed */
+  mkdirBeneath(dirfd: number, parent: string, name: string, mode: number, resolve: number): boolean;
+  /** unlinkat(name, AT_REMOVEDIR) in `parent` ('' = dirfd itself) */
+  rmdirBeneath(dirfd: number, parent: string, name: string, resolve: number): void;
+  /** names of the subdirectories of `path` */
+  dirsBeneath(dirfd: number, path: string, resolve: number): string[];
 }
 
 let cached: Addon | undefined;

@@ -656,3 +656,104 @@ describe('mkdirat / rmdirat', () => {
     }
   });
 });
+
+describe('operations beneath a dir fd (safe_open.c, for cgroupfs)', () => {
+  const BENEATH = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+  it('reads a whole file, however long, and writes a value in one write', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-beneath-'));
+    const dfd = keep(a.openat2(AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0, 0));
+    try {
+      fs.mkdirSync(path.join(dir, 'sub'));
+      const long = 'é'.repeat(70_000); // past the first buffer and its doublings
+      fs.writeFileSync(path.join(dir, 'sub', 'f'), long);
+      expect(a.readBeneath(dfd, 'sub/f', BENEATH)).toBe(long);
+      fs.writeFileSync(path.join(dir, 'g'), '');
+      a.writeBeneath(dfd, 'g', 'c 1:3 rwm', BENEATH);
+      expect(fs.readFileSync(path.join(dir, 'g'), 'utf8')).toBe('c 1:3 rwm');
+      // O_WRONLY alone, as the JS it replaces opened cgroup files: no O_TRUNC, so a
+      // regular file is overwritten in place (cgroupfs takes the write as a command)
+      a.writeBeneath(dfd, 'g', 'a *:* m', BENEATH);
+      expect(a.readBeneath(dfd, 'g', BENEATH)).toBe('a *:* mwm');
+      // /proc/self/... files report no size: read to EOF all the same
+      const proc = keep(a.openat2(AT_FDCWD, '/proc/self', O_PATH | O_DIRECTORY, 0, 0));
+      expect(a.readBeneath(proc, 'status', BENEATH)).toMatch(/^Name:/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every path beneath the fd: `..`, an absolute path and a symlink fail, with syscall openat2', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-beneath-'));
+    const dfd = keep(a.openat2(AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0, 0));
+    try {
+      fs.writeFileSync(path.join(tmp, 'outside'), 'secret');
+      fs.symlinkSync(path.join(tmp, 'outside'), path.join(dir, 'link'));
+      for (const p of ['../outside', path.join(tmp, 'outside')]) {
+        const e = thrown(() => a.readBeneath(dfd, p, BENEATH));
+        expect([e.code, e.syscall]).toEqual(['EXDEV', 'openat2']);
+        expect(thrown(() => a.writeBeneath(dfd, p, 'x', BENEATH)).code).toBe('EXDEV');
+      }
+      expect(thrown(() => a.readBeneath(dfd, 'link', BENEATH)).code).toBe('ELOOP');
+      expect(thrown(() => a.writeBeneath(dfd, 'link', 'x', BENEATH)).code).toBe('ELOOP');
+      expect(fs.readFileSync(path.join(tmp, 'outside'), 'utf8')).toBe('secret');
+      expect(thrown(() => a.readBeneath(dfd, 'missing', BENEATH)).code).toBe('ENOENT');
+      // a directory opens but cannot be read: the error names read(2)
+      fs.mkdirSync(path.join(dir, 'd'));
+      const e = thrown(() => a.readBeneath(dfd, 'd', BENEATH));
+      expect([e.code, e.syscall]).toEqual(['EISDIR', 'read']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mkdirBeneath / rmdirBeneath work in the fd itself ("") or a parent below it, never through a symlink', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-beneath-'));
+    const dfd = keep(a.openat2(AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0, 0));
+    try {
+      expect(a.mkdirBeneath(dfd, '', 'p', 0o755, BENEATH)).toBe(true);
+      expect(a.mkdirBeneath(dfd, '', 'p', 0o755, BENEATH)).toBe(false);
+      expect(a.mkdirBeneath(dfd, 'p', 'c', 0o750, BENEATH)).toBe(true);
+      expect(fs.statSync(path.join(dir, 'p', 'c')).mode & 0o777).toBe(0o750 & ~process.umask());
+      fs.mkdirSync(path.join(tmp, 'elsewhere'), { recursive: true });
+      fs.symlinkSync(path.join(tmp, 'elsewhere'), path.join(dir, 'ln'));
+      const e = thrown(() => a.mkdirBeneath(dfd, 'ln', 'x', 0o755, BENEATH));
+      expect([e.code, e.syscall]).toEqual(['ELOOP', 'openat2']);
+      expect(fs.existsSync(path.join(tmp, 'elsewhere', 'x'))).toBe(false);
+      expect(thrown(() => a.mkdirBeneath(dfd, 'missing', 'x', 0o755, BENEATH)).syscall).toBe('openat2');
+      fs.writeFileSync(path.join(dir, 'p', 'c', 'f'), '');
+      const busy = thrown(() => a.rmdirBeneath(dfd, 'p', 'c', BENEATH));
+      expect([busy.code, busy.syscall]).toEqual(['ENOTEMPTY', 'rmdir']);
+      fs.unlinkSync(path.join(dir, 'p', 'c', 'f'));
+      a.rmdirBeneath(dfd, 'p', 'c', BENEATH);
+      a.rmdirBeneath(dfd, '', 'p', BENEATH);
+      expect(fs.readdirSync(dir)).toEqual(['ln']);
+      expect(thrown(() => a.rmdirBeneath(dfd, '', 'p', BENEATH)).code).toBe('ENOENT');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dirsBeneath lists subdirectories only, like readdir withFileTypes + isDirectory()', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-beneath-'));
+    const dfd = keep(a.openat2(AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0, 0));
+    try {
+      for (const d of ['a', 'b', 'a/deeper']) fs.mkdirSync(path.join(dir, d));
+      fs.writeFileSync(path.join(dir, 'file'), '');
+      fs.symlinkSync('a', path.join(dir, 'link-to-dir'));
+      expect(a.dirsBeneath(dfd, '.', BENEATH).sort()).toEqual(['a', 'b']);
+      expect(a.dirsBeneath(dfd, 'a', BENEATH)).toEqual(['deeper']);
+      expect(a.dirsBeneath(dfd, 'b', BENEATH)).toEqual([]);
+      const expected = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      expect(a.dirsBeneath(dfd, '.', BENEATH).sort()).toEqual(expected);
+      expect(thrown(() => a.dirsBeneath(dfd, 'file', BENEATH)).code).toBe('ENOTDIR');
+      expect(thrown(() => a.dirsBeneath(dfd, 'link-to-dir', BENEATH)).code).toBe('ELOOP');
+      // cgroupfs (kernfs), where joey uses it: the children of the root cgroup
+      const root = fs.existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+      const cg = keep(a.openat2(AT_FDCWD, root, O_PATH | O_DIRECTORY, 0, 0));
+      const want = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      expect(a.dirsBeneath(cg, '.', BENEATH).sort()).toEqual(want);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -36,6 +36,17 @@ describe('conversions (runc utils.go)', () => {
   });
 });
 
+describe('device rules alone', () => {
+  // Manager.apply skips resourcesToWrites for such a section: it must map to no write
+  it('map to no file write under either driver, unset sections included', () => {
+    const devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+    for (const driver of ['v1', 'v2'] as const) {
+      expect(resourcesToWrites({ devices }, driver)).toEqual([]);
+      expect(resourcesToWrites({ devices, memory: undefined, cpu: undefined }, driver, { hybridV2: ['hugetlb'] })).toEqual([]);
+    }
+  });
+});
+
 describe('memory', () => {
   it('v1: limit then memsw on a fresh cgroup; reservation, oom, swappiness, kmem', () => {
     const w = resourcesToWrites({ memory: { limit: 100, swap: 200, reservation: 50, kernel: 300, kernelTCP: 400, disableOOMKiller: true, swappiness: 10, useHierarchy: true } }, 'v1');
