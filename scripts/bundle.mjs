@@ -91,13 +91,6 @@ const postProcess = {
           if (src.split(head).length !== 2) throw new Error(`${path}: esbuild's __toESM helper changed; update scripts/bundle.mjs`);
           const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = isNodeMode && !("default" in mod) ? Object.create(mod, { default: { value: mod, enumerable: true } }) : __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
           src = src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`);
-          // A builtin's namespace (node:fs has ~100 exports) is an object
-          // whose prototype is the module: property reads stay live, and the
-          // bundle's start creates no getter per export (~1 ms a bundle here).
-          if (/__toESM\(require\("node:[a-z_/]+"\)/.test(src)) {
-            src = src.replace(/__toESM\(require\("(node:[a-z_/]+)"\)(, 1)?\)/g, '__builtinNs(require("$1"))');
-            src = src.replace(`${memo}`, `${memo}var __builtinNs = (mod) => Object.create(mod, { default: { value: mod, enumerable: true } });\n`);
-          }
         }
         await writeFile(path, src);
       }
