@@ -111,6 +111,6 @@ await build({
   plugins: [coldModules, postProcess],
   // import.meta.url, computed when read: most verbs never read it, and a
   // URL parse at every bundle's start is not free.
-  define: { 'import.meta.url': '__joeyMeta.url' },
+  define: { 'import.meta.url': '__joeyMeta.url', __joeyBundleFile: '__filename' },
   banner: { js: "const __joeyMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
 });

@@ -7,11 +7,15 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+declare const __joeyBundleFile: string | undefined;
+
 let cached: string | undefined;
 
 export function projectRoot(): string {
   if (cached) return cached;
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // In the CommonJS bundles (dist/cli-bundle/*.cjs) scripts/bundle.mjs defines
+  // __joeyBundleFile as __filename: no URL round trip there.
+  let dir = dirname(typeof __joeyBundleFile === 'string' ? __joeyBundleFile : fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
     if (up === dir) throw new Error('joey: cannot find the checkout (no package.json above the code)');
