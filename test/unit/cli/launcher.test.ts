@@ -1,0 +1,44 @@
+/**
+ * bin/joey → native/build/joey-launcher (native/launcher/launcher.c): finds
+ * the checkout through /proc/self/exe, drops NODE_EXTRA_CA_CERTS, and execs
+ * Node ($JOEY_NODE first) on dist/cli-bundle/joey.cjs with the arguments as
+ * given. Needs the build (`npm ci`).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const TOP = resolve(__dirname, '..', '..', '..');
+const JOEY = join(TOP, 'bin', 'joey');
+let dir = '';
+
+describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/joey, the launcher', () => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'joey-launcher-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs $JOEY_NODE on the bundled entry with the arguments unchanged, without NODE_EXTRA_CA_CERTS', () => {
+    const fake = join(dir, 'node');
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@"\necho "ca=\${NODE_EXTRA_CA_CERTS-unset} other=$OTHER"\n`);
+    chmodSync(fake, 0o755);
+    const r = spawnSync(JOEY, ['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', ''], { encoding: 'utf8', env: { JOEY_NODE: fake, NODE_EXTRA_CA_CERTS: '/etc/ca.pem', OTHER: 'kept' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([join(TOP, 'dist', 'cli-bundle', 'joey.cjs'), '--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', '', 'ca=unset other=kept', '']);
+  });
+
+  it('works with an empty environment (podman calls kill, delete and state with almost none) and through another symlink', () => {
+    const link = join(dir, 'joey');
+    symlinkSync(JOEY, link);
+    const r = spawnSync(link, ['--root', dir, 'state', 'nope'], { encoding: 'utf8', env: {} });
+    expect(r.stderr).toBe('joey: container does not exist\n');
+    expect(r.status).toBe(1);
+  });
+
+  it.runIf(existsSync('/usr/bin/node'))('falls back to /usr/bin/node when $JOEY_NODE and $PATH lead nowhere', () => {
+    const r = spawnSync(JOEY, ['--root', dir, 'state', 'x'], { encoding: 'utf8', env: { JOEY_NODE: '/nonexistent', PATH: '/nonexistent' } });
+    expect(r.stderr).toBe('joey: container does not exist\n');
+  });
+});
