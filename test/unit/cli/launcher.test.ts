@@ -5,7 +5,7 @@
  * given. Needs the build (`npm ci`).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +26,10 @@ describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/j
     chmodSync(fake, 0o755);
     const r = spawnSync(JOEY, ['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', ''], { encoding: 'utf8', env: { JOEY_NODE: fake, NODE_EXTRA_CA_CERTS: '/etc/ca.pem', OTHER: 'kept' } });
     expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n')).toEqual([join(TOP, 'dist', 'cli-bundle', 'joey.cjs'), '--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', '', 'ca=unset other=kept', '']);
+    const [entry, ...rest] = r.stdout.split('\n');
+    // (the shell fallback of other architectures passes it unnormalized: the same file)
+    expect(realpathSync(entry!)).toBe(join(TOP, 'dist', 'cli-bundle', 'joey.cjs'));
+    expect(rest).toEqual(['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', '', 'ca=unset other=kept', '']);
   });
 
   it('works with an empty environment (podman calls kill, delete and state with almost none) and through another symlink', () => {
