@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { mayHaveHooks, readSavedSpec, readState, stateDir, lockDir, type StoredState } from './store.js';
+import { mayHaveHooks, readSavedSpec, stateDir, lockDir, type StoredState } from './store.js';
 import type { Spec } from '../spec/types.js';
-import { deriveStatus } from './status.js';
+import { aliveFrom, statusFrom } from './status.js';
+import { procStatByAddon, readStateByAddon } from './addon-read.js';
 import { ociState, runHooks } from './hooks.js';
 import type { Globals } from './context.js';
 
@@ -77,12 +78,14 @@ function poststart(g: Globals, spec: Spec, s: StoredState): void {
 }
 
 export async function startContainer(g: Globals, id: string): Promise<void> {
-  const s = readState(g.root, id);
+  // start loads the addon anyway (lock, pidfd): its reads are cheaper than fs's first ones (addon-read.ts)
+  const s = readStateByAddon(g.root, id);
   if (s.vm) return (await import('../vm/backend.js')).vmStart(g, id);
   const dir = stateDir(g.root, id);
   const lock = lockDir(dir);
   try {
-    const status = deriveStatus(dir, s, () => false);
+    const fifo = join(dir, 'exec.fifo');
+    const status = statusFrom(s, !!s.pid && aliveFrom(s, procStatByAddon(s.pid)), () => addon().pathsExist([fifo])[0] === true, () => false);
     if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
     if (status !== 'created') throw new StateError(`cannot start an already running container`);
     release(dir, s.pid);
