@@ -1,7 +1,8 @@
 /**
  * bin/joey's entry, bundled as CommonJS (dist/cli-bundle/joey.cjs).
  *
- * Every call pays Node's start-up (~110 ms here); on top of it, what the
+ * Every call pays Node's start-up (~65-70 ms here; bin/joey's launcher drops
+ * NODE_EXTRA_CA_CERTS, which costs 40 ms more); on top of it, what the
  * runtime loads is the cost (performance.md §8.3). Measured on this machine,
  * for `state`: the ESM bundle with its loader 1.29× `node empty.js`, one
  * CommonJS file 1.16×, and each 100 KB of bundled source another ~4 %. So
