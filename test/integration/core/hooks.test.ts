@@ -38,6 +38,15 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
     ...extra,
   });
 
+  /** One hook of each kind, logging its name: runtime hooks on the host, container hooks inside. */
+  const everyHook = (): Spec['hooks'] => ({
+    prestart: [host('prestart')],
+    createRuntime: [host('createRuntime')],
+    createContainer: [inside('createContainer')],
+    startContainer: [inside('startContainer')],
+    poststart: [host('poststart')],
+    poststop: [host('poststop')],
+  });
   function bundleWith(hooks: Spec['hooks'], args = ['probe', 'echo', 'main']): string {
     const b = makeBundle(args, (s) => {
       s.hooks = hooks;
@@ -69,14 +78,7 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
   it('run in order prestart, createRuntime, createContainer, startContainer, poststart, poststop with the state on stdin', () => {
     fs.rmSync(log, { force: true });
     const bundle = bundleWith(
-      {
-        prestart: [host('prestart')],
-        createRuntime: [host('createRuntime')],
-        createContainer: [inside('createContainer')],
-        startContainer: [inside('startContainer')],
-        poststart: [host('poststart')],
-        poststop: [host('poststop')],
-      },
+      everyHook(),
       ['probe', 'wait-signal'],
     );
     const id = cid();
@@ -117,14 +119,7 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
   it('run (create, start, wait and delete in one call) runs the same hooks in the same order', () => {
     fs.rmSync(log, { force: true });
     const bundle = bundleWith(
-      {
-        prestart: [host('prestart')],
-        createRuntime: [host('createRuntime')],
-        createContainer: [inside('createContainer')],
-        startContainer: [inside('startContainer')],
-        poststart: [host('poststart')],
-        poststop: [host('poststop')],
-      },
+      everyHook(),
       ['probe', 'exit', '0'],
     );
     const id = cid();
