@@ -186,7 +186,8 @@ console.log(JSON.stringify({ status: r.status, stderr: r.stderr, left }));`;
     expect(r.leftovers).toEqual([]);
   });
 
-  it('run exits with 128 + the signal that killed the process', async () => {
+  /** `joey run` of a probe waiting for a signal, in the background, once it says "waiting". */
+  async function runWaiting(): Promise<{ id: string; child: ReturnType<typeof spawn>; out: () => string; err: () => string; done: Promise<number | null> }> {
     const bundle = makeBundle(['probe', 'wait-signal']);
     bundles.push(bundle);
     const id = cid();
@@ -194,37 +195,30 @@ console.log(JSON.stringify({ status: r.status, stderr: r.stderr, left }));`;
     const child = spawn(JOEY, ['--root', root, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
     const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     const deadline = Date.now() + 10_000;
     while (!out.includes('waiting') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(out).toBe('waiting\n');
+    return { id, child, out: () => out, err: () => err, done };
+  }
+
+  it('run exits with 128 + the signal that killed the process', async () => {
+    const { id, err, done } = await runWaiting();
     expect(joey(root, ['kill', id, 'KILL']).status).toBe(0);
     expect(await done).toBe(128 + 9);
-    expect(err).toBe('');
+    expect(err()).toBe('');
     expect(leftovers(root, id)).toEqual([]);
   });
 
   it('run forwards a signal it gets while waiting, then exits with the process\'s status', async () => {
-    const bundle = makeBundle(['probe', 'wait-signal']);
-    bundles.push(bundle);
-    const id = cid();
-    ids.push(id);
-    const child = spawn(JOEY, ['--root', root, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    const deadline = Date.now() + 10_000;
-    while (!out.includes('waiting') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(out).toBe('waiting\n');
+    const { id, child, out, err, done } = await runWaiting();
     // to joey, not to the container: joey passes it on
     child.kill('SIGTERM');
     expect(await done).toBe(0);
-    expect(out).toBe('waiting\nsignal 15\n');
-    expect(err).toBe('');
+    expect(out()).toBe('waiting\nsignal 15\n');
+    expect(err()).toBe('');
     expect(leftovers(root, id)).toEqual([]);
   });
 
