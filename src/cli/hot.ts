@@ -17,7 +17,6 @@
  * through a V8 code cache (code-cache.ts). A V8 startup snapshot was
  * measured and lost: an empty one is 1.29× `node empty.js`.
  */
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFast, runFast, type Verb, type VerbBody } from './fast.js';
@@ -25,7 +24,9 @@ import { requireCached, requireCompiled } from './code-cache.js';
 
 const self = process.argv[1]!;
 const here = dirname(self);
-(globalThis as { __joeyCold?: (p: string) => Promise<unknown> }).__joeyCold = async (p) => createRequire(self)(join(here, p.replace(/\.js$/, '.cjs')));
+// joey.cjs's own require (a CommonJS bundle has one): node:module's
+// createRequire would cost ~0.9 ms of every call to load.
+(globalThis as { __joeyCold?: (p: string) => Promise<unknown> }).__joeyCold = async (p) => require(join(here, p.replace(/\.js$/, '.cjs')));
 
 const c = parseFast(process.argv.slice(2));
 const CACHED: ReadonlySet<Verb> = new Set(['run', 'create', 'exec']);
