@@ -15,6 +15,48 @@
 
 #include "cleanup.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static inline void
+cleanup_dir_fn (DIR **d)
+{
+  if (*d != NULL)
+    closedir (*d);
+}
+/* `cleanup_dir DIR *d = open_dir_fd (fd);` closes it on every return path. */
+#define cleanup_dir __attribute__ ((cleanup (cleanup_dir_fn)))
+
+/* fdopendir(fd), which owns fd from then on: closed on failure too. NULL with errno. */
+static inline DIR *
+open_dir_fd (int fd)
+{
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    {
+      int err = errno;
+      close (fd);
+      errno = err;
+    }
+  return d;
+}
+
+/* The next entry other than "." and "..": NULL with errno 0 at the end, or
+ * with errno set on a getdents64 error. */
+static inline struct dirent *
+next_entry (DIR *d)
+{
+  for (;;)
+    {
+      errno = 0;
+      struct dirent *e = readdir (d);
+      if (e == NULL || (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0))
+        return e;
+    }
+}
+
 /* Most exports take at most five arguments. */
 #define ADDON_MAX_ARGS 6
 

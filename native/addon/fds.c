@@ -160,37 +160,15 @@ js_remove_flat_dir (napi_env env, napi_callback_info info)
   int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return throw_errno (env, errno, "open");
-  DIR *d = fdopendir (fd);
+  cleanup_dir DIR *d = open_dir_fd (fd);
   if (d == NULL)
-    {
-      int err = errno;
-      close (fd);
-      return throw_errno (env, err, "fdopendir");
-    }
-  for (;;)
-    {
-      errno = 0;
-      struct dirent *e = readdir (d);
-      if (e == NULL)
-        {
-          int err = errno;
-          if (err)
-            {
-              closedir (d);
-              return throw_errno (env, err, "getdents64");
-            }
-          break;
-        }
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
-      if (unlinkat (dirfd (d), e->d_name, 0) < 0)
-        {
-          int err = errno;
-          closedir (d);
-          return throw_errno (env, err, "unlink");
-        }
-    }
-  closedir (d);
+    return throw_errno (env, errno, "fdopendir");
+  struct dirent *e;
+  while ((e = next_entry (d)) != NULL)
+    if (unlinkat (dirfd (d), e->d_name, 0) < 0)
+      return throw_errno (env, errno, "unlink");
+  if (errno != 0)
+    return throw_errno (env, errno, "getdents64");
   if (rmdir (path) < 0)
     return throw_errno (env, errno, "rmdir");
   return make_undefined (env);

@@ -252,32 +252,16 @@ js_dirs_beneath (napi_env env, napi_callback_info info)
   int fd = open_beneath (at, path, O_RDONLY | O_DIRECTORY, resolve);
   if (fd < 0)
     return throw_errno (env, errno, "openat2");
-  DIR *d = fdopendir (fd);
+  cleanup_dir DIR *d = open_dir_fd (fd);
   if (d == NULL)
-    {
-      int err = errno;
-      close (fd);
-      return throw_errno (env, err, "fdopendir");
-    }
+    return throw_errno (env, errno, "fdopendir");
   napi_value out;
   if (napi_create_array (env, &out) != napi_ok)
-    {
-      closedir (d);
-      return NULL;
-    }
+    return NULL;
   uint32_t i = 0;
-  for (;;)
+  struct dirent *e;
+  while ((e = next_entry (d)) != NULL)
     {
-      errno = 0;
-      struct dirent *e = readdir (d);
-      if (e == NULL)
-        {
-          int err = errno;
-          closedir (d);
-          return err ? throw_errno (env, err, "getdents64") : out;
-        }
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
       bool dir = e->d_type == DT_DIR;
       if (e->d_type == DT_UNKNOWN)
         {
@@ -289,11 +273,9 @@ js_dirs_beneath (napi_env env, napi_callback_info info)
       napi_value name;
       if (napi_create_string_utf8 (env, e->d_name, NAPI_AUTO_LENGTH, &name) != napi_ok
           || napi_set_element (env, out, i++, name) != napi_ok)
-        {
-          closedir (d);
-          return NULL;
-        }
+        return NULL;
     }
+  return errno != 0 ? throw_errno (env, errno, "getdents64") : out;
 }
 
 napi_status
