@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { addon } from '../native/addon.js';
 import { readState, removeStateDir, stateDir, type StoredState } from './store.js';
-import { parseProcStat } from './status.js';
+import { aliveFrom, parseProcStat } from './status.js';
 
 /** store.readState, one addon call in the common case. */
 export function readStateByAddon(root: string, id: string): StoredState {
@@ -31,6 +31,33 @@ export function procStatByAddon(pid: number): ReturnType<typeof parseProcStat> |
   // parseProcStat skips: it counts fields after the last ')'
   const text = addon().readFiles([`/proc/${pid}/stat`])[0];
   return text === null || text === undefined ? null : parseProcStat(text);
+}
+
+/** Whether the container's init is still the process state.json names (start time checked). */
+export function aliveByAddon(s: Pick<StoredState, 'pid' | 'startTime'>): boolean {
+  return !!s.pid && aliveFrom(s, procStatByAddon(s.pid));
+}
+
+/**
+ * A pidfd for the container's init, or undefined if it is gone. The caller
+ * closes it. SECURITY(pid reuse, security.md row 18): the start time is
+ * checked after the pidfd is open, so a signal sent through it can never
+ * reach a process that reused the pid.
+ */
+export function initPidfd(s: Pick<StoredState, 'pid' | 'startTime'>): number | undefined {
+  if (!s.pid) return undefined;
+  const a = addon();
+  let fd: number;
+  try {
+    fd = a.pidfdOpen(s.pid);
+  } catch {
+    return undefined; // gone
+  }
+  if (!aliveFrom(s, procStatByAddon(s.pid))) {
+    a.close(fd);
+    return undefined;
+  }
+  return fd;
 }
 
 /** store.removeStateDir: the dir holds only files, so one addon call unlinks them and removes it. */

@@ -17,8 +17,7 @@ import { ociState, runHooks } from './hooks.js';
 import type { CgroupHandle, CgroupManagerState } from '../cgroups/handle.js';
 import type { Globals } from './context.js';
 import type { Hook, Spec } from '../spec/types.js';
-import { aliveFrom } from './status.js';
-import { procStatByAddon, readStateByAddon, removeStateDirByAddon } from './addon-read.js';
+import { initPidfd, readStateByAddon, removeStateDirByAddon } from './addon-read.js';
 
 /**
  * SIGKILL the container's init at once, through a pidfd checked against its
@@ -29,20 +28,10 @@ import { procStatByAddon, readStateByAddon, removeStateDirByAddon } from './addo
  * check, so the signal cannot reach a process that took the pid later.
  */
 function killInit(s: StoredState): number | undefined {
-  if (!s.pid) return undefined;
-  const a = addon();
-  let fd: number;
+  const fd = initPidfd(s);
+  if (fd === undefined) return undefined;
   try {
-    fd = a.pidfdOpen(s.pid);
-  } catch {
-    return undefined; // gone
-  }
-  if (!aliveFrom(s, procStatByAddon(s.pid))) {
-    a.close(fd);
-    return undefined;
-  }
-  try {
-    a.pidfdSendSignal(fd, 9);
+    addon().pidfdSendSignal(fd, 9);
   } catch {
     /* exited meanwhile */
   }

@@ -8,8 +8,7 @@ import { StateError, UsageError } from '../errors.js';
 import { addon } from '../native/addon.js';
 import { parseSignal } from '../linux/signals.js';
 import type { StoredState } from './store.js';
-import { aliveFrom } from './status.js';
-import { procStatByAddon, readStateByAddon } from './addon-read.js';
+import { initPidfd, readStateByAddon } from './addon-read.js';
 import type { Globals } from './context.js';
 
 export function signalNumber(text: string | undefined): number {
@@ -27,16 +26,10 @@ export function signalNumber(text: string | undefined): number {
  * the start time: from then on the pidfd cannot name another process.
  */
 export function signalPid(s: Pick<StoredState, 'pid' | 'startTime'>, sig: number): boolean {
-  if (!s.pid) return false;
+  const fd = initPidfd(s);
+  if (fd === undefined) return false;
   const a = addon();
-  let fd: number;
   try {
-    fd = a.pidfdOpen(s.pid);
-  } catch {
-    return false;
-  }
-  try {
-    if (!aliveFrom(s, procStatByAddon(s.pid))) return false;
     a.pidfdSendSignal(fd, sig);
     return true;
   } catch {

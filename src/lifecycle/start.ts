@@ -11,8 +11,8 @@ import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
 import { mayHaveHooks, readSavedSpec, stateDir, lockDir, type StoredState } from './store.js';
 import type { Spec } from '../spec/types.js';
-import { aliveFrom, statusFrom } from './status.js';
-import { procStatByAddon, readStateByAddon } from './addon-read.js';
+import { statusFrom } from './status.js';
+import { aliveByAddon, readStateByAddon } from './addon-read.js';
 import { ociState, runHooks } from './hooks.js';
 import type { Globals } from './context.js';
 
@@ -85,7 +85,7 @@ export async function startContainer(g: Globals, id: string): Promise<void> {
   const lock = lockDir(dir);
   try {
     const fifo = join(dir, 'exec.fifo');
-    const status = statusFrom(s, !!s.pid && aliveFrom(s, procStatByAddon(s.pid)), () => addon().pathsExist([fifo])[0] === true, () => false);
+    const status = statusFrom(s, aliveByAddon(s), () => addon().pathsExist([fifo])[0] === true, () => false);
     if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
     if (status !== 'created') throw new StateError(`cannot start an already running container`);
     release(dir, s.pid);
