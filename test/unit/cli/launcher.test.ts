@@ -5,7 +5,7 @@
  * given. Needs the build (`npm ci`).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,31 @@ describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/j
     const r = spawnSync(link, ['--root', dir, 'state', 'nope'], { encoding: 'utf8', env: {} });
     expect(r.stderr).toBe('joey: container does not exist\n');
     expect(r.status).toBe(1);
+  });
+
+  // the libc-free launcher's behaviour; other architectures install the shell version (native/Makefile)
+  it.runIf(process.arch === 'x64')('finds the checkout from its own path: dist/cli/index.js without a bundle, an error above the root', () => {
+    // a copy of the launcher in a checkout of its own, with tsc's output only
+    const launcher = join(dir, 'native', 'build', 'joey-launcher');
+    mkdirSync(join(dir, 'native', 'build'), { recursive: true });
+    copyFileSync(join(TOP, 'native', 'build', 'joey-launcher'), launcher);
+    chmodSync(launcher, 0o755);
+    const fake = join(dir, 'node');
+    writeFileSync(fake, '#!/bin/sh\necho "$1"\n');
+    chmodSync(fake, 0o755);
+    const r = spawnSync(launcher, [], { encoding: 'utf8', env: { JOEY_NODE: fake } });
+    expect(r.stdout).toBe(`${join(realpathSync(dir), 'dist', 'cli', 'index.js')}\n`);
+    // one level below / there is no checkout to find
+    const moved = join('/tmp', `joey-launcher-${process.pid}`);
+    copyFileSync(launcher, moved);
+    chmodSync(moved, 0o755);
+    try {
+      const e = spawnSync(moved, [], { encoding: 'utf8', env: { JOEY_NODE: fake } });
+      expect(e.stderr).toBe('joey: cannot find the checkout above /proc/self/exe\n');
+      expect(e.status).toBe(127);
+    } finally {
+      rmSync(moved, { force: true });
+    }
   });
 
   it.runIf(existsSync('/usr/bin/node'))('falls back to /usr/bin/node when $JOEY_NODE and $PATH lead nowhere', () => {
