@@ -10,7 +10,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
-import { stateDir, lockDir, type StoredState } from './store.js';
+import { mayHaveHooks, stateDir, lockDir, type StoredState } from './store.js';
 import { statusOf } from './state.js';
 import { openSaved } from './saved-cgroup.js';
 import { ociState, runHooks } from './hooks.js';
@@ -102,8 +102,14 @@ export async function deleteContainer(g: Globals, id: string, force: boolean): P
   }
 }
 
-/** The saved spec's poststop hooks. config.json is parsed only when it mentions them (joey wrote it with JSON.stringify, which never escapes a letter). */
-function poststopHooks(dir: string): Hook[] | undefined {
+/**
+ * The saved spec's poststop hooks. config.json is not read when state.json
+ * records no poststop hooks (store.ts mayHaveHooks), and an older state file's
+ * config.json is parsed only when it mentions them (joey wrote it with
+ * JSON.stringify, which never escapes a letter).
+ */
+function poststopHooks(dir: string, s: StoredState): Hook[] | undefined {
+  if (!mayHaveHooks(s, 'poststop')) return undefined;
   const path = join(dir, 'config.json');
   try {
     const text = addon().readFiles([path])[0] ?? readFileSync(path, 'utf8'); // missing, or 64 KiB or more
@@ -135,7 +141,7 @@ async function deleteLocked(g: Globals, id: string, dir: string, force: boolean)
   try {
     m?.destroy();
   } finally {
-    const poststop = poststopHooks(dir);
+    const poststop = poststopHooks(dir, s);
     removeStateDirByAddon(dir);
     if (poststop?.length) {
       try {

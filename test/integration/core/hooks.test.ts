@@ -136,7 +136,7 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
     expect(all.find((e) => e.name === 'poststop')!.state.status).toBe('stopped');
   });
 
-  it('start reads config.json only for poststart hooks; an older state.json without the hooks record still runs them', () => {
+  it('start and delete read config.json only for their hooks; an older state.json without the hooks record still runs them', () => {
     const plain = bundleWith({}, ['probe', 'exit', '0']);
     const a = cid();
     expect(joeyToFiles(root, ['create', '--bundle', plain, a]).status).toBe(0);
@@ -148,12 +148,12 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
     expect(joey(root, ['delete', '--force', a]).status).toBe(0);
 
     fs.rmSync(log, { force: true });
-    const hooked = bundleWith({ poststart: [host('poststart')] }, ['probe', 'exit', '0']);
+    const hooked = bundleWith({ poststart: [host('poststart')], poststop: [host('poststop')] }, ['probe', 'exit', '0']);
     const b = cid();
     expect(joeyToFiles(root, ['create', '--bundle', hooked, b]).status).toBe(0);
     const file = join(root, b, 'state.json');
     const st = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    expect(st.hooks).toEqual(['poststart']);
+    expect(st.hooks).toEqual(['poststart', 'poststop']);
     delete st.hooks;
     fs.writeFileSync(file, JSON.stringify(st));
     const sb = joey(root, ['start', b]);
@@ -161,6 +161,7 @@ describe.runIf(isRoot && fs.existsSync(BUSYBOX))('hooks', () => {
     expect(sb.status).toBe(0);
     expect(entries().map((e) => e.name)).toEqual(['poststart']);
     expect(joey(root, ['delete', '--force', b]).status).toBe(0);
+    expect(entries().map((e) => e.name)).toEqual(['poststart', 'poststop']);
   });
 
   it('a hook that outlives its timeout is killed and create fails, leaving nothing', () => {
