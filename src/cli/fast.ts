@@ -168,6 +168,19 @@ export function parseFast(argv: string[]): FastCommand | undefined {
 /** The body of one verb, given the parsed command and the runtime's globals. */
 export type VerbBody = (c: FastCommand, g: Globals) => Promise<void>;
 
+/**
+ * Exit now if the verb left nothing behind: no handle, request or timer that
+ * would keep the event loop going (a terminal relay still draining, a write
+ * queued on a full pipe). Node's own way out after the loop empties —
+ * freeing the environment, the V8 heap and the platform's threads — cost
+ * 1.5 ms of `node empty.js` and 4 ms of a `run` here, for a process that is
+ * about to end anyway. process.exit() still emits 'exit' (code-cache.ts saves
+ * there) and keeps process.exitCode.
+ */
+export function exitIfIdle(): void {
+  if (process.getActiveResourcesInfo().length === 0) process.exit();
+}
+
 /** Run a verb with the CLI's error boundary: one log line, runc's exit status. False if it failed. */
 export async function runFast(c: FastCommand, body: VerbBody): Promise<boolean> {
   const logger = new Logger(c.flags.log, c.flags.logFormat, !!c.flags.debug);

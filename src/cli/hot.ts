@@ -19,7 +19,7 @@
  */
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseFast, runFast, type Verb, type VerbBody } from './fast.js';
+import { exitIfIdle, parseFast, runFast, type Verb, type VerbBody } from './fast.js';
 import { requireCached, requireCompiled } from './code-cache.js';
 
 const self = process.argv[1]!;
@@ -37,5 +37,5 @@ function loadVerb(verb: Verb): VerbBody {
   return (m as { run: VerbBody }).run;
 }
 
-if (c) void runFast(c, loadVerb(c.verb));
+if (c) void runFast(c, loadVerb(c.verb)).then(exitIfIdle);
 else void import(pathToFileURL(join(here, 'index.js')).href);

@@ -1,4 +1,7 @@
 /** The fast path parses exactly runc's forms of the per-container verbs and hands everything else to commander. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFast } from '../../../src/cli/fast.js';
 import { subcommandName } from '../../../src/cli/main.js';
@@ -46,5 +49,26 @@ describe('subcommandName', () => {
     expect(subcommandName(['--root', '/r', '--debug', 'ps', 'x'])).toBe('ps');
     expect(subcommandName(['--log-format=json', 'update', 'x'])).toBe('update');
     expect(subcommandName(['--help'])).toBeUndefined();
+  });
+});
+
+describe('exitIfIdle (the fast path ends the process without Node teardown)', () => {
+  const FAST = join(__dirname, '..', '..', '..', 'dist', 'cli', 'fast.js');
+  // The await lets the ESM loader's own pending close finish first: joey.cjs
+  // calls exitIfIdle once the verb's promise settles, with nothing of the loader left.
+  const run = (body: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', `import { exitIfIdle } from ${JSON.stringify(FAST)};\nprocess.on('exit', (c) => console.log('exit event', c));\nawait new Promise((r) => setTimeout(r, 20));\n${body}`], { encoding: 'utf8' });
+
+  it.runIf(existsSync(FAST))('exits at once with process.exitCode, after the exit event, when nothing is pending', () => {
+    const r = run("process.exitCode = 3; exitIfIdle(); console.log('after');");
+    expect(r.stdout).toBe('exit event 3\n');
+    expect(r.status).toBe(3);
+  });
+
+  it.runIf(existsSync(FAST))('leaves the process alone while a timer, a child or a queued write is pending', () => {
+    const timer = run("setTimeout(() => console.log('timer ran'), 30); exitIfIdle(); console.log('after');");
+    expect(timer.stdout).toBe('after\ntimer ran\nexit event 0\n');
+    const child = run("import('node:child_process').then(({ spawn }) => { spawn('true').on('exit', () => console.log('child done')); exitIfIdle(); });");
+    expect(child.stdout).toBe('child done\nexit event 0\n');
   });
 });
