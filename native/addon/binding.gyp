@@ -17,7 +17,8 @@
         "tty.c",
         "bpf.c",
         "spawn.c",
-        "files.c"
+        "files.c",
+        "map.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

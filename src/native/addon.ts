@@ -65,6 +65,10 @@ export interface Addon {
    * `stopAt`: a text holding it ends before its first occurrence, with `append` put in its place.
    */
   readFiles(paths: string[], opts?: { oneRead?: boolean; stopAt?: string; append?: string }): (string | null)[];
+  /** the file as a read-only Buffer over a private mapping (map.c); only for files replaced by rename(2) */
+  mapBuffer(path: string): Buffer;
+  /** the file's text, an external string over a mapping when it is ASCII (map.c); only for files replaced by rename(2) */
+  mapSource(path: string): string;
   /** mkdirat(2); false when it already existed (no exception for the common case) */
   mkdirat(dirfd: number, name: string, mode: number): boolean;
   /** unlinkat(2) with AT_REMOVEDIR */
@@ -108,17 +112,20 @@ export interface Addon {
   dirsBeneath(dirfd: number, path: string, resolve: number): string[];
 }
 
-let cached: Addon | undefined;
+// One instance per process: joey.cjs and the verb bundle each carry a copy
+// of this module (scripts/bundle.mjs), and both use the addon for a `run`.
+const shared = globalThis as { __joeyAddon?: Addon };
 
 /** Loaded lazily: `state`, `list` and friends should not pay for it unless they need it. */
 export function addon(): Addon {
+  let cached = shared.__joeyAddon;
   if (!cached) {
     // process.dlopen, not require(): the CommonJS loader's resolution,
     // realpath and Module bookkeeping cost several times the dlopen itself
     // (~0.7 ms against 2-4 ms here), and every lifecycle call loads the addon.
     const mod = { exports: {} as Addon };
     process.dlopen(mod, join(projectRoot(), 'native', 'addon', 'build', 'Release', 'joey_addon.node'));
-    cached = mod.exports;
+    cached = shared.__joeyAddon = mod.exports;
   }
   return cached;
 }

@@ -757,3 +757,56 @@ describe('operations beneath a dir fd (safe_open.c, for cgroupfs)', () => {
     }
   });
 });
+
+describe('mapped files (map.c, for the verb bundles and their code cache)', () => {
+  const mappedPaths = (): string[] => fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('/')).map((l) => l.slice(l.indexOf('/')));
+
+  it('mapSource gives an ASCII file as a string over the mapping, and other text decoded as UTF-8', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-map-'));
+    try {
+      const ascii = path.join(dir, 'ascii.js');
+      const text = `module.exports = ${JSON.stringify('x'.repeat(100_000))};\n`;
+      fs.writeFileSync(ascii, text);
+      const s = a.mapSource(ascii);
+      expect(s).toBe(text);
+      // the witness that nothing was copied: the file stays mapped while the string lives
+      expect(mappedPaths()).toContain(ascii);
+      // replaced by rename(2), as scripts/bundle.mjs does: the string keeps the old inode's text
+      fs.writeFileSync(`${ascii}.tmp`, text.replace(/x/g, 'y'));
+      fs.renameSync(`${ascii}.tmp`, ascii);
+      expect(s).toBe(text);
+      const utf8 = path.join(dir, 'utf8.js');
+      fs.writeFileSync(utf8, '"é ✓"');
+      expect(a.mapSource(utf8)).toBe('"é ✓"');
+      expect(mappedPaths()).not.toContain(utf8);
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      expect(a.mapSource(path.join(dir, 'empty'))).toBe('');
+      expect(thrown(() => a.mapSource(path.join(dir, 'missing'))).code).toBe('ENOENT');
+      expect(thrown(() => a.mapSource(dir)).code).toBe('EINVAL');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mapBuffer gives the bytes as a Buffer over a read-only mapping', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-map-'));
+    try {
+      const file = path.join(dir, 'data.bin');
+      const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+      fs.writeFileSync(file, bytes);
+      const b = a.mapBuffer(file);
+      expect(b.equals(bytes)).toBe(true);
+      expect(mappedPaths()).toContain(file);
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      expect(a.mapBuffer(path.join(dir, 'empty')).length).toBe(0);
+      expect(thrown(() => a.mapBuffer(path.join(dir, 'missing'))).code).toBe('ENOENT');
+      // a write through the Buffer faults: the file is never changed through it
+      const script = `import { addon } from ${JSON.stringify(path.join(projectRoot(), 'dist', 'native', 'addon.js'))}; addon().mapBuffer(process.argv[1])[0] = 1;`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], { encoding: 'utf8' });
+      expect(r.signal).toBe('SIGSEGV');
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

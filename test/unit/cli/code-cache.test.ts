@@ -67,6 +67,14 @@ describe.runIf(built)('the verb bundles V8 code cache (src/cli/code-cache.ts)', 
     expect(load()).toEqual({ cache: 'hit', value: 'aaaaaaaa' });
   });
 
+  it('compiles a bundle written already wrapped (scripts/bundle.mjs) as it is, and caches it', () => {
+    // wrapped again, it would only define a function: exports would stay empty
+    const head = '(function (exports, require, module, __filename, __dirname) { ';
+    writeFileSync(file, `${head}function pick() { return "wrapped!"; }\nmodule.exports.value = () => pick();\n\n});`);
+    expect(load()).toEqual({ cache: 'miss', value: 'wrapped!' });
+    expect(load()).toEqual({ cache: 'hit', value: 'wrapped!' });
+  });
+
   it('writes nothing after a call that failed', () => {
     expect(load(1).cache).toBe('miss');
     expect(existsSync(`${file}.cache`)).toBe(false);

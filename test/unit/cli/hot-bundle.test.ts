@@ -5,7 +5,7 @@
  * Needs the bundle (`npm run build`, done by `npm ci`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ const OUT = join(__dirname, '..', '..', '..', 'dist', 'cli-bundle');
 const built = existsSync(join(OUT, 'joey.cjs'));
 
 describe.runIf(built)('the per-verb CommonJS bundles (dist/cli-bundle, built by npm ci)', () => {
-  /** The files of dist/cli-bundle a CLI call opens or reads (a big verb's bundle is compiled through vm.Script, so not only require.cache). */
+  /** The files of dist/cli-bundle a CLI call opens, reads or maps (a big verb's bundle is mapped and compiled through vm.Script, so not only require.cache). */
   function filesRead(args: string[]): { stderr: string; files: string[] } {
     const dir = mkdtempSync(join(tmpdir(), 'joey-hot-'));
     try {
@@ -25,7 +25,9 @@ describe.runIf(built)('the per-verb CommonJS bundles (dist/cli-bundle, built by 
 const read = fs.readFileSync; const note = (p) => { if (String(p).startsWith(${JSON.stringify(OUT)})) seen.add(String(p)); };
 fs.openSync = function (p, ...rest) { note(p); return open.call(this, p, ...rest); };
 fs.readFileSync = function (p, ...rest) { note(p); return read.call(this, p, ...rest); };
-process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([...seen, ...Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(OUT)}))])));`,
+const dlopen = process.dlopen;
+process.dlopen = function (m, ...rest) { dlopen.call(this, m, ...rest); const a = m.exports; m.exports = { ...a, mapBuffer: (p) => { note(p); return a.mapBuffer(p); }, mapSource: (p) => { note(p); return a.mapSource(p); } }; };
+process.on('exit', () => { fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([...seen, ...Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(OUT)}))])); });`,
       );
       const r = spawnSync(process.execPath, ['-r', preload, join(OUT, 'joey.cjs'), '--root', dir, ...args], { encoding: 'utf8', env: { ...process.env, OUT_FILE: join(dir, 'loaded.json') } });
       const files = [...new Set((JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).map((f) => f.slice(OUT.length + 1)))].sort();
@@ -43,6 +45,17 @@ process.on('exit', () => fs.writeFileSync(process.env.OUT_FILE, JSON.stringify([
     const r = filesRead(['run', '--bundle', '/nonexistent-bundle', 'x']);
     expect(r.stderr).toContain('/nonexistent-bundle');
     expect(r.files).toEqual(['joey.cjs', 'verb-run.cjs', 'verb-run.cjs.cache']);
+  });
+  it('writes the cached verbs bundles wrapped for code-cache.ts and in ASCII (mapped as one-byte strings without a copy: native/addon/map.c)', () => {
+    const head = '(function (exports, require, module, __filename, __dirname) { ';
+    const cached = ['verb-run.cjs', 'verb-create.cjs', 'verb-exec.cjs'];
+    for (const f of readdirSync(OUT).filter((n) => n.endsWith('.cjs'))) {
+      const src = readFileSync(join(OUT, f));
+      expect(src.toString('latin1').startsWith(head), f).toBe(cached.includes(f));
+      if (!cached.includes(f)) continue;
+      expect(src.toString('latin1').endsWith('\n});'), f).toBe(true);
+      expect(src.every((c) => c < 0x80), f).toBe(true);
+    }
   });
   it('bin/joey starts Node without NODE_EXTRA_CA_CERTS (Node would parse that CA bundle at every call)', () => {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent-ca-bundle.pem' };
