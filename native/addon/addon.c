@@ -89,6 +89,7 @@ init (napi_env env, napi_value exports)
     register_fds,       register_wait,  register_tty,   register_bpf, register_spawn,
     register_files,
     register_map,
+    register_replace,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0]; i++)
     if (registrars[i](env, exports) != napi_ok)

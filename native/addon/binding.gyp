@@ -18,7 +18,8 @@
         "bpf.c",
         "spawn.c",
         "files.c",
-        "map.c"
+        "map.c",
+        "replace.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

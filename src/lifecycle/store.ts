@@ -1,6 +1,6 @@
 /**
  * The state store — runtime-spec runtime.md#state; docs/design.md §6
- * Kernel: flock(2), rename(2)
+ * Kernel: flock(2), rename(2), renameat2(2) RENAME_EXCHANGE
  * Security: container ids are validated (security.md row 16: an id like
  * `../x` wrote state outside --root in other runtimes)
  *
@@ -8,7 +8,8 @@
  * <root>/<id>/config.json  the validated spec, for exec and delete
  * <root>/<id>/exec.fifo    the create/start barrier, gone after start
  *
- * Writes are atomic (temp file, rename); readers never see half a file. No
+ * Writes are atomic (temp file, then the names exchanged: native/addon/replace.c
+ * says why not rename over); readers never see half a file. No
  * fsync: state lives on tmpfs (/run), and a crash that could lose it is a
  * reboot, after which every container in it is gone anyway (runc does the same).
  */
@@ -108,7 +109,7 @@ export function writeAtomic(path: string, data: string | Buffer, mode = 0o600): 
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(tmp, path);
+  addon().replaceFile(tmp, path);
 }
 
 // The cgroup section (~1.2 KB of a ~1.4 KB state.json: paths, created dirs,

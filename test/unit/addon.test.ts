@@ -810,3 +810,32 @@ describe('mapped files (map.c, for the verb bundles and their code cache)', () =
     }
   });
 });
+
+describe('replaceFile (replace.c, for store.ts writeAtomic)', () => {
+  it('puts the new file in place over an old one and over nothing, leaving no temporary name', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-replace-'));
+    try {
+      const file = path.join(dir, 'state.json');
+      fs.writeFileSync(`${file}.tmp`, 'first');
+      const ino = fs.statSync(`${file}.tmp`).ino;
+      a.replaceFile(`${file}.tmp`, file); // no target yet: a rename
+      expect(fs.readFileSync(file, 'utf8')).toBe('first');
+      expect(fs.statSync(file).ino).toBe(ino);
+      const old = fs.openSync(file, 'r');
+      try {
+        fs.writeFileSync(`${file}.tmp`, 'second');
+        a.replaceFile(`${file}.tmp`, file); // over the old one: the names exchanged, the old one unlinked
+        expect(fs.readFileSync(file, 'utf8')).toBe('second');
+        expect(fs.readdirSync(dir)).toEqual(['state.json']);
+        expect(fs.fstatSync(old).nlink).toBe(0); // the old version is gone, not left under another name
+        expect(fs.readFileSync(old, 'utf8')).toBe('first');
+      } finally {
+        fs.closeSync(old);
+      }
+      expect(thrown(() => a.replaceFile(path.join(dir, 'missing'), file)).code).toBe('ENOENT');
+      expect(fs.readFileSync(file, 'utf8')).toBe('second');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
