@@ -14,8 +14,10 @@
  * globalThis.__joeyCold (scripts/bundle.mjs rewrites their import()s).
  *
  * The verbs that execute most of a big bundle (run, create, exec) load it
- * through a V8 code cache (code-cache.ts). A V8 startup snapshot was
- * measured and lost: an empty one is 1.29× `node empty.js`.
+ * through a V8 code cache (code-cache.ts), both mapped rather than read. A
+ * V8 startup snapshot was measured and lost: an empty one costs Node ~35 ms
+ * more at start than it saves. Once the verb is done, fast.ts exitIfIdle ends
+ * the process without Node's teardown.
  */
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
