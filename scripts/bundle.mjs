@@ -16,6 +16,11 @@
 import { build } from 'esbuild';
 import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+// tsc's output (every build script runs tsc first). The verbs hot.ts loads
+// through a V8 code cache get bundles written already wrapped in
+// Module.wrap's text, so that code-cache.ts compiles the mapped file as it
+// is; require() cannot load them (only code-cache.ts does).
+import { CACHED_VERBS, WRAP_HEAD, WRAP_TAIL } from '../dist/cli/code-cache.js';
 
 const OUT = 'dist/cli-bundle';
 const COLD = {
@@ -30,13 +35,6 @@ const COLD = {
 // of the backend (cold-vm). It keeps no module state, so two copies are safe.
 const INLINE_IN = { 'src/vm/launch.ts': ['src/vm/backend.ts'] };
 const VERBS = ['state', 'start', 'kill', 'delete', 'create', 'run', 'exec', 'list'];
-// The verbs hot.ts loads through a V8 code cache (src/cli/code-cache.ts).
-// Their bundles are written already wrapped in Module.wrap's text, so that
-// code-cache.ts compiles the mapped file as it is; require() cannot load
-// them (only code-cache.ts does).
-const CACHED = ['run', 'create', 'exec'];
-const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
-const WRAP_TAIL = '\n});';
 const top = resolve('.');
 const common = { bundle: true, platform: 'node', target: 'node20', outdir: OUT, logLevel: 'warning', external: ['koffi'] };
 
@@ -73,7 +71,7 @@ const coldModules = {
 };
 
 // Edits to each CommonJS output (the cached verbs' bundles also get their
-// wrapper, see CACHED):
+// wrapper, see CACHED_VERBS):
 //  - a cold module's import() becomes globalThis.__joeyCold(), which joey.cjs
 //    defines (src/cli/hot.ts): a require() of cold-<name>.cjs;
 //  - esbuild's __toESM copies every export of a CommonJS module (node:fs has
@@ -100,7 +98,7 @@ const postProcess = {
           const memo = 'var __toESMMemo = [new WeakMap(), new WeakMap()];\nvar __toESM = (mod, isNodeMode) => {\n  if (mod == null || typeof mod !== "object") return __toESMRaw(mod, isNodeMode);\n  const m = __toESMMemo[isNodeMode ? 1 : 0];\n  let r = m.get(mod);\n  if (!r) m.set(mod, (r = isNodeMode && !("default" in mod) ? Object.create(mod, { default: { value: mod, enumerable: true } }) : __toESMRaw(mod, isNodeMode)));\n  return r;\n};\n';
           src = src.replace(head, `${memo}var __toESMRaw = (mod, isNodeMode, target) => (`);
         }
-        if (CACHED.some((v) => path.endsWith(`/verb-${v}.cjs`))) src = WRAP_HEAD + src + WRAP_TAIL;
+        if (CACHED_VERBS.some((v) => path.endsWith(`/verb-${v}.cjs`))) src = WRAP_HEAD + src + WRAP_TAIL;
         // code-cache.ts maps these files (native/addon/map.c): never rewrite
         // one in place under a running joey, replace it.
         await writeFile(`${path}.tmp`, src);

@@ -42,8 +42,11 @@ function builtinRequire(): NodeJS.Require {
   return typeof require === 'function' ? require : process.getBuiltinModule('node:module').createRequire(import.meta.url);
 }
 
+/** The verbs loaded through a cache: those that execute most of their bundle. */
+export const CACHED_VERBS = ['run', 'create', 'exec'] as const;
+
 // Module.wrap's head and tail, without loading node:module for them
-// (scripts/bundle.mjs writes the same two around the cached verbs' bundles).
+// (scripts/bundle.mjs writes them around the cached verbs' bundles).
 export const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
 export const WRAP_TAIL = '\n});';
 

@@ -173,9 +173,9 @@ export type VerbBody = (c: FastCommand, g: Globals) => Promise<void>;
  * would keep the event loop going (a terminal relay still draining, a write
  * queued on a full pipe). Node's own way out after the loop empties —
  * freeing the environment, the V8 heap and the platform's threads — cost
- * 1.5 ms of `node empty.js` and 4 ms of a `run` here, for a process that is
- * about to end anyway. process.exit() still emits 'exit' (code-cache.ts saves
- * there) and keeps process.exitCode.
+ * ~1.5 ms of `node empty.js` here (paired), for a process that is about to
+ * end anyway; the kernel still frees the address space. process.exit() still
+ * emits 'exit' (code-cache.ts saves there) and keeps process.exitCode.
  */
 export function exitIfIdle(): void {
   if (process.getActiveResourcesInfo().length === 0) process.exit();

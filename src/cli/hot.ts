@@ -22,7 +22,7 @@
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exitIfIdle, parseFast, runFast, type Verb, type VerbBody } from './fast.js';
-import { requireCached, requireCompiled } from './code-cache.js';
+import { CACHED_VERBS, requireCached, requireCompiled } from './code-cache.js';
 
 const self = process.argv[1]!;
 const here = dirname(self);
@@ -31,7 +31,7 @@ const here = dirname(self);
 (globalThis as { __joeyCold?: (p: string) => Promise<unknown> }).__joeyCold = async (p) => require(join(here, p.replace(/\.js$/, '.cjs')));
 
 const c = parseFast(process.argv.slice(2));
-const CACHED: ReadonlySet<Verb> = new Set(['run', 'create', 'exec']);
+const CACHED: ReadonlySet<Verb> = new Set(CACHED_VERBS);
 
 function loadVerb(verb: Verb): VerbBody {
   const file = join(here, `verb-${verb}.cjs`);

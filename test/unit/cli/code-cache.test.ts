@@ -8,6 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WRAP_HEAD, WRAP_TAIL } from '../../../src/cli/code-cache.js';
 
 const MODULE = join(__dirname, '..', '..', '..', 'dist', 'cli', 'code-cache.js');
 const built = existsSync(MODULE);
@@ -69,8 +70,7 @@ describe.runIf(built)('the verb bundles V8 code cache (src/cli/code-cache.ts)', 
 
   it('compiles a bundle written already wrapped (scripts/bundle.mjs) as it is, and caches it', () => {
     // wrapped again, it would only define a function: exports would stay empty
-    const head = '(function (exports, require, module, __filename, __dirname) { ';
-    writeFileSync(file, `${head}function pick() { return "wrapped!"; }\nmodule.exports.value = () => pick();\n\n});`);
+    writeFileSync(file, `${WRAP_HEAD}function pick() { return "wrapped!"; }\nmodule.exports.value = () => pick();${WRAP_TAIL}`);
     expect(load()).toEqual({ cache: 'miss', value: 'wrapped!' });
     expect(load()).toEqual({ cache: 'hit', value: 'wrapped!' });
   });

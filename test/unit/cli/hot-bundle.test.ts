@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CACHED_VERBS, WRAP_HEAD, WRAP_TAIL } from '../../../src/cli/code-cache.js';
 
 const OUT = join(__dirname, '..', '..', '..', 'dist', 'cli-bundle');
 const built = existsSync(join(OUT, 'joey.cjs'));
@@ -47,13 +48,13 @@ process.on('exit', () => { fs.writeFileSync(process.env.OUT_FILE, JSON.stringify
     expect(r.files).toEqual(['joey.cjs', 'verb-run.cjs', 'verb-run.cjs.cache']);
   });
   it('writes the cached verbs bundles wrapped for code-cache.ts and in ASCII (mapped as one-byte strings without a copy: native/addon/map.c)', () => {
-    const head = '(function (exports, require, module, __filename, __dirname) { ';
-    const cached = ['verb-run.cjs', 'verb-create.cjs', 'verb-exec.cjs'];
+    const cached = CACHED_VERBS.map((v) => `verb-${v}.cjs`) as string[];
+    expect(cached).toEqual(['verb-run.cjs', 'verb-create.cjs', 'verb-exec.cjs']);
     for (const f of readdirSync(OUT).filter((n) => n.endsWith('.cjs'))) {
       const src = readFileSync(join(OUT, f));
-      expect(src.toString('latin1').startsWith(head), f).toBe(cached.includes(f));
+      expect(src.toString('latin1').startsWith(WRAP_HEAD), f).toBe(cached.includes(f));
       if (!cached.includes(f)) continue;
-      expect(src.toString('latin1').endsWith('\n});'), f).toBe(true);
+      expect(src.toString('latin1').endsWith(WRAP_TAIL), f).toBe(true);
       expect(src.every((c) => c < 0x80), f).toBe(true);
     }
   });
