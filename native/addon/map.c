@@ -75,18 +75,29 @@ is_ascii (const unsigned char *p, size_t len)
   return true;
 }
 
+/* The mapping of the file named by the call's one argument; false with an
+ * exception pending. */
+static bool
+map_arg (napi_env env, napi_callback_info info, struct mapping *m)
+{
+  napi_value argv[1];
+  cleanup_free char *path = NULL;
+  if (!get_args (env, info, 1, argv) || !arg_string (env, argv[0], "path", &path))
+    return false;
+  int r = map_file (path, m);
+  if (r < 0)
+    return throw_errno (env, -r, "open"), false;
+  return true;
+}
+
 /* mapBuffer(path): a read-only Buffer over the file (writing to it faults). */
 static napi_value
 js_map_buffer (napi_env env, napi_callback_info info)
 {
-  napi_value argv[1], out;
-  cleanup_free char *path = NULL;
-  if (!get_args (env, info, 1, argv) || !arg_string (env, argv[0], "path", &path))
-    return NULL;
+  napi_value out;
   struct mapping m;
-  int r = map_file (path, &m);
-  if (r < 0)
-    return throw_errno (env, -r, "open");
+  if (!map_arg (env, info, &m))
+    return NULL;
   if (m.len == 0)
     return napi_create_buffer (env, 0, NULL, &out) == napi_ok ? out : NULL;
   if (napi_create_external_buffer (env, m.len, m.addr, unmap, (void *) (uintptr_t) m.len, &out) != napi_ok)
@@ -103,14 +114,10 @@ js_map_buffer (napi_env env, napi_callback_info info)
 static napi_value
 js_map_source (napi_env env, napi_callback_info info)
 {
-  napi_value argv[1], out;
-  cleanup_free char *path = NULL;
-  if (!get_args (env, info, 1, argv) || !arg_string (env, argv[0], "path", &path))
-    return NULL;
+  napi_value out;
   struct mapping m;
-  int r = map_file (path, &m);
-  if (r < 0)
-    return throw_errno (env, -r, "open");
+  if (!map_arg (env, info, &m))
+    return NULL;
   if (m.len == 0)
     return napi_create_string_latin1 (env, "", 0, &out) == napi_ok ? out : NULL;
   if (node_api_create_external_string_latin1 != NULL && is_ascii (m.addr, m.len))
