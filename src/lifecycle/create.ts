@@ -153,6 +153,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     });
     for (const w of plan.warnings) g.warn(w);
 
+    fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
     fs.chmodSync(join(dir, 'exec.fifo'), 0o622);
 
@@ -165,9 +166,6 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
         preserveFds: o.preserveFds,
         trace: g.trace !== undefined,
         beforePlan: (p) => m.join(p),
-        // The saved config is for later verbs (poststart and poststop hooks,
-        // update), not for the init: written while the init sets up.
-        afterPlan: () => fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec)),
       },
       {
         usermap: (p) => writeIdMaps(p, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [], rootless),

@@ -46,11 +46,6 @@ export interface SpawnOptions {
   preserveFds?: number;
   /** called with stage 1's pid before the plan is sent: the cgroup join */
   beforePlan?(pid: number): void;
-  /**
-   * called once the plan is sent, while the init sets the container up and
-   * Node would only wait for its messages: work the init does not need
-   */
-  afterPlan?(): void;
   trace?: boolean;
   /** how long to wait for the init between messages */
   timeoutMs?: number;
@@ -180,7 +175,6 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
 
     a.sendmsg(parentFd, planMsg, []);
     step('sent');
-    opts.afterPlan?.();
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
