@@ -90,6 +90,7 @@ init (napi_env env, napi_value exports)
     register_files,
     register_map,
     register_replace,
+    register_exit,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0]; i++)
     if (registrars[i](env, exports) != napi_ok)

@@ -19,7 +19,8 @@
         "spawn.c",
         "files.c",
         "map.c",
-        "replace.c"
+        "replace.c",
+        "exit.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

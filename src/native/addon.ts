@@ -71,6 +71,8 @@ export interface Addon {
   mapBuffer(path: string): Buffer;
   /** the file's text, an external string over a mapping when it is ASCII (map.c); only for files replaced by rename(2) */
   mapSource(path: string): string;
+  /** _exit(2) with `code` (0-255): no atexit handlers, no teardown (exit.c) */
+  exitNow(code: number): never;
   /** mkdirat(2); false when it already existed (no exception for the common case) */
   mkdirat(dirfd: number, name: string, mode: number): boolean;
   /** unlinkat(2) with AT_REMOVEDIR */

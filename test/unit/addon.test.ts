@@ -839,3 +839,23 @@ describe('replaceFile (replace.c, for store.ts writeAtomic)', () => {
     }
   });
 });
+
+describe('exitNow (exit.c, for fast.ts exitIfIdle)', () => {
+  it('ends the process with the code, output kept, and none of Node\'s teardown (a --cpu-prof profile is never written)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-exit-'));
+    try {
+      const file = path.join(projectRoot(), 'native', 'addon', 'build', 'Release', 'joey_addon.node');
+      const script = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(file)}); process.stdout.write('x'.repeat(200000)); m.exports.exitNow(7); console.log('after');`;
+      const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      expect(r.status).toBe(7);
+      expect(r.stdout).toBe('x'.repeat(200000)); // a pipe: Node wrote it synchronously
+      expect(fs.readdirSync(dir)).toEqual([]);
+      const plain = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '-e', 'process.exit(7)']);
+      expect(plain.status).toBe(7);
+      expect(fs.readdirSync(dir)).toHaveLength(1); // the witness works: Node's own exit writes it
+      expect(thrown(() => a.exitNow(256)).code).toBe('ERR_OUT_OF_RANGE');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

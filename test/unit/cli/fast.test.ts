@@ -1,6 +1,7 @@
 /** The fast path parses exactly runc's forms of the per-container verbs and hands everything else to commander. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFast } from '../../../src/cli/fast.js';
@@ -56,13 +57,32 @@ describe('exitIfIdle (the fast path ends the process without Node teardown)', ()
   const FAST = join(__dirname, '..', '..', '..', 'dist', 'cli', 'fast.js');
   // The await lets the ESM loader's own pending close finish first: joey.cjs
   // calls exitIfIdle once the verb's promise settles, with nothing of the loader left.
-  const run = (body: string) =>
-    spawnSync(process.execPath, ['--input-type=module', '-e', `import { exitIfIdle } from ${JSON.stringify(FAST)};\nprocess.on('exit', (c) => console.log('exit event', c));\nawait new Promise((r) => setTimeout(r, 20));\n${body}`], { encoding: 'utf8' });
+  const ADDON = join(__dirname, '..', '..', '..', 'native', 'addon', 'build', 'Release', 'joey_addon.node');
+  const run = (body: string, nodeFlags: string[] = []) =>
+    spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', `import { exitIfIdle } from ${JSON.stringify(FAST)};\nprocess.on('exit', (c) => console.log('exit event', c));\nawait new Promise((r) => setTimeout(r, 20));\n${body}`], { encoding: 'utf8' });
 
   it.runIf(existsSync(FAST))('exits at once with process.exitCode, after the exit event, when nothing is pending', () => {
     const r = run("process.exitCode = 3; exitIfIdle(); console.log('after');");
     expect(r.stdout).toBe('exit event 3\n');
     expect(r.status).toBe(3);
+  });
+
+  it.runIf(existsSync(FAST))('ends with the addon\'s _exit as the last exit listener, except under a profiler', () => {
+    // A stand-in addon whose exitNow reports its code, then really exits.
+    const spy =
+      "const real = globalThis.__joeyAddon; globalThis.__joeyAddon = { exitNow: (c) => { console.log('exitNow', c); real.exitNow(c); } };";
+    const load = `{ const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(ADDON)}); globalThis.__joeyAddon = m.exports; }`;
+    const r = run(`${load} ${spy} process.exitCode = 5; exitIfIdle();`);
+    expect(r.stdout).toBe('exit event 5\nexitNow 5\n');
+    expect(r.status).toBe(5);
+    const dir = mkdtempSync(join(tmpdir(), 'joey-prof-'));
+    try {
+      const p = run(`${load} ${spy} exitIfIdle();`, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      expect(p.stdout).toBe('exit event 0\n'); // Node's own exit, which writes the profile
+      expect(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(existsSync(FAST))('leaves the process alone while a timer, a child or a queued write is pending', () => {
