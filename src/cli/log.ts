@@ -5,6 +5,7 @@
  * boundary: as a JSON (or logfmt) line to --log, and as plain text on stderr.
  */
 import * as fs from 'node:fs';
+import { isoTime } from '../time.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -16,7 +17,7 @@ export class Logger {
   ) {}
 
   private line(level: string, msg: string): string {
-    const time = new Date().toISOString();
+    const time = isoTime();
     if (this.format === 'json') return `${JSON.stringify({ level, msg, time })}\n`;
     return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
   }

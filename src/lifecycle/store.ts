@@ -20,6 +20,7 @@ import { StateError, fromNodeError } from '../errors.js';
 import { addon, LOCK_EX } from '../native/addon.js';
 import type { Spec } from '../spec/types.js';
 import { freezerFile } from './freezer.js';
+import { isoTime } from '../time.js';
 
 export interface StoredState {
   ociVersion: string;
@@ -219,7 +220,7 @@ export function newState(spec: Spec, id: string, bundle: string, rootfs: string)
     startTime: 0,
     bundle,
     rootfs,
-    created: new Date().toISOString(),
+    created: isoTime(),
     annotations: spec.annotations,
     owner: '',
     phase: 'creating',
