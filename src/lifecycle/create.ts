@@ -29,7 +29,7 @@ import type { Globals } from './context.js';
 import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { compileSeccompCached } from '../linux/seccomp-cache.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
-import { bundleWantsVm } from '../vm/dispatch.js';
+import { bundleMode } from '../vm/dispatch.js';
 import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
 
 export interface CreateOptions {
@@ -98,9 +98,10 @@ function killAndWait(manager: CgroupManager | undefined, pid: number): void {
 
 /** `opened`: the bundle `run` already read and validated (namespace mode), so it is not read again. */
 export async function createContainer(g: Globals, idArg: string, o: CreateOptions, opened?: Bundle): Promise<Created> {
-  if (!opened && bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmCreate(g, idArg, o);
+  const mode = opened ? { vm: false } : bundleMode(g, o.bundle);
+  if (mode.vm) return (await import('../vm/backend.js')).vmCreate(g, idArg, o);
   const id = validateId(idArg);
-  const { bundle, config: spec, rootfs } = opened ?? (await openBundle(resolve(o.bundle ?? '.')));
+  const { bundle, config: spec, rootfs } = opened ?? (await openBundle(resolve(o.bundle ?? '.'), mode.read));
   // Someone must own the pty master: the caller's socket, or `run`'s own one.
   if (spec.process?.terminal && !o.consoleSocket) {
     throw new UsageError('process.terminal: a terminal needs --console-socket to receive the pty master when the runtime detaches (config.md#process)');

@@ -12,7 +12,7 @@ import { createContainer, type CreateOptions } from './create.js';
 import { startCreated } from './start.js';
 import { deleteContainer } from './delete.js';
 import type { Globals } from './context.js';
-import { bundleWantsVm } from '../vm/dispatch.js';
+import { bundleMode } from '../vm/dispatch.js';
 import { resolve } from 'node:path';
 import { openBundle } from '../spec/open.js';
 import { UsageError } from '../errors.js';
@@ -22,13 +22,14 @@ import type { ConsoleReceiver } from '../process/console.js';
 import type { TerminalRelay } from '../process/tty-relay.js';
 
 export async function runContainer(g: Globals, id: string, o: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
-  if (bundleWantsVm(g, o.bundle)) return (await import('../vm/backend.js')).vmRun(g, id, o);
+  const mode = bundleMode(g, o.bundle);
+  if (mode.vm) return (await import('../vm/backend.js')).vmRun(g, id, o);
   let receiver: ConsoleReceiver | undefined;
   let relay: TerminalRelay | undefined;
   let consoleSize: { height: number; width: number } | undefined;
   validateId(id);
   // read and validated once: createContainer takes it as it is
-  const opened = await openBundle(resolve(o.bundle ?? '.'));
+  const opened = await openBundle(resolve(o.bundle ?? '.'), mode.read);
   if (!o.consoleSocket) {
     const proc = opened.config.process;
     if (proc?.terminal) {

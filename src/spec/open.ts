@@ -71,7 +71,14 @@ export async function parseProcess(raw: unknown): Promise<Process> {
 // the bundle directory
 
 /** Read and parse `<bundleDir>/config.json` (not yet validated). */
-export function readBundleConfig(bundleDir: string): { bundle: string; raw: unknown } {
+/** config.json as read and parsed, not yet validated */
+export interface BundleConfig {
+  /** absolute path of the bundle directory */
+  bundle: string;
+  raw: unknown;
+}
+
+export function readBundleConfig(bundleDir: string): BundleConfig {
   const bundle = resolve(bundleDir);
   const configPath = join(bundle, 'config.json');
 
@@ -92,9 +99,12 @@ export function readBundleConfig(bundleDir: string): { bundle: string; raw: unkn
   }
 }
 
-/** Read, parse and validate `<bundleDir>/config.json` and locate its rootfs; zod only for a bad config. */
-export async function openBundle(bundleDir: string): Promise<Bundle> {
-  const { bundle, raw } = readBundleConfig(bundleDir);
+/**
+ * Read, parse and validate `<bundleDir>/config.json` and locate its rootfs;
+ * zod only for a bad config. `read`: the config already read from there.
+ */
+export async function openBundle(bundleDir: string, read?: BundleConfig): Promise<Bundle> {
+  const { bundle, raw } = read ?? readBundleConfig(bundleDir);
   const config = await parseSpec(raw);
   return { bundle, config, rootfs: locateRootfs(bundle, config) };
 }

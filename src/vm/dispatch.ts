@@ -1,29 +1,26 @@
 /**
- * Does a lifecycle verb go to the --vm backend? — design.md §7
- * Light on purpose (no schema, no addon): state/kill/start call it on every
- * invocation.
+ * Does `create` or `run` go to the --vm backend? — design.md §7
+ * --vm, or the bundle's config.json carries `run.oci.handler: vm` /
+ * `io.github.joey.vm: "true"`. The other verbs tell from state.json.
  */
-import * as fs from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { StoredState } from '../lifecycle/store.js';
+import { resolve } from 'node:path';
+import { readBundleConfig, type BundleConfig } from '../spec/open.js';
 
-/** --vm, or the bundle's config.json carries `run.oci.handler: vm` / `io.github.joey.vm: "true"` */
-export function bundleWantsVm(g: { vm: boolean }, bundle: string | undefined): boolean {
-  if (g.vm) return true;
+/**
+ * Whether a bundle goes to the --vm backend: the global flag, or the
+ * annotations of its config.json. For a namespace container, also the
+ * config as read, so that openBundle does not read and parse it again
+ * (`read` is undefined when it could not be read: openBundle reports that).
+ */
+export function bundleMode(g: { vm: boolean }, bundle: string | undefined): { vm: boolean; read?: BundleConfig } {
+  if (g.vm) return { vm: true };
+  let read: BundleConfig;
   try {
-    const a = (JSON.parse(fs.readFileSync(join(resolve(bundle ?? '.'), 'config.json'), 'utf8')) as { annotations?: Record<string, string> }).annotations;
-    return a?.['run.oci.handler'] === 'vm' || a?.['io.github.joey.vm'] === 'true';
+    read = readBundleConfig(resolve(bundle ?? '.'));
   } catch {
-    return false; // the normal path reports the bad bundle
+    return { vm: false }; // the normal path reports the bad bundle
   }
-}
-
-/** The stored state of a container created by the --vm backend, or undefined. */
-export function vmStateOf(root: string, id: string): StoredState | undefined {
-  try {
-    const s = JSON.parse(fs.readFileSync(join(root, id, 'state.json'), 'utf8')) as StoredState;
-    return s.vm ? s : undefined;
-  } catch {
-    return undefined;
-  }
+  const a = (read.raw as { annotations?: Record<string, unknown> } | null)?.annotations;
+  const vm = typeof a === 'object' && a !== null && (a['run.oci.handler'] === 'vm' || a['io.github.joey.vm'] === 'true');
+  return vm ? { vm } : { vm, read };
 }
