@@ -202,7 +202,7 @@ export function renderShapeModule(): string {
         if (entries.length === 0) return 'obj({})';
         const inner = indent + '  ';
         const body = entries.map(([k, v]) => `${inner}${keySource(k)}: ${source(v, inner)},\n`).join('');
-        return `obj({\n${body}${indent}})`;
+        return `obj(() => ({\n${body}${indent}}))`;
       }
       case 'optional':
         return `opt(${source(def.innerType!, indent)})`;

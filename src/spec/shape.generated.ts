@@ -25,65 +25,65 @@ import { bool, dflt, int, list, num, obj, oneOf, opt, record, str, type Shape } 
 
 export const CapabilityShape: Shape = oneOf(CAPABILITIES);
 
-export const CapabilitiesShape: Shape = obj({
+export const CapabilitiesShape: Shape = obj(() => ({
   bounding: opt(list(CapabilityShape)),
   effective: opt(list(CapabilityShape)),
   inheritable: opt(list(CapabilityShape)),
   permitted: opt(list(CapabilityShape)),
   ambient: opt(list(CapabilityShape)),
-});
+}));
 
-export const ConsoleSizeShape: Shape = obj({
+export const ConsoleSizeShape: Shape = obj(() => ({
   height: int(0, 0xffffffff),
   width: int(0, 0xffffffff),
-});
+}));
 
-export const CpuAffinityShape: Shape = obj({
+export const CpuAffinityShape: Shape = obj(() => ({
   initial: opt(str(/^[0-9, -]*$/)),
   final: opt(str(/^[0-9, -]*$/)),
-});
+}));
 
-export const HookShape: Shape = obj({
+export const HookShape: Shape = obj(() => ({
   path: str(),
   args: opt(list(str())),
   env: opt(list(str())),
   timeout: opt(num()),
-});
+}));
 
-export const HooksShape: Shape = obj({
+export const HooksShape: Shape = obj(() => ({
   prestart: opt(list(HookShape)),
   createRuntime: opt(list(HookShape)),
   createContainer: opt(list(HookShape)),
   startContainer: opt(list(HookShape)),
   poststart: opt(list(HookShape)),
   poststop: opt(list(HookShape)),
-});
+}));
 
-export const IdMappingShape: Shape = obj({
+export const IdMappingShape: Shape = obj(() => ({
   containerID: int(0, 0xffffffff),
   hostID: int(0, 0xffffffff),
   size: int(0, 0xffffffff),
-});
+}));
 
-export const IoPriorityShape: Shape = obj({
+export const IoPriorityShape: Shape = obj(() => ({
   class: oneOf(IOPRIO_CLASSES),
   priority: opt(int(-0x80000000, 0x7fffffff)),
-});
+}));
 
-export const LinuxWeightDeviceShape: Shape = obj({
+export const LinuxWeightDeviceShape: Shape = obj(() => ({
   major: int(-(2 ** 63), 2 ** 63),
   minor: int(-(2 ** 63), 2 ** 63),
   weight: opt(int(0, 0xffff)),
   leafWeight: opt(int(0, 0xffff)),
-});
+}));
 
-export const LinuxThrottleDeviceShape: Shape = obj({
+export const LinuxThrottleDeviceShape: Shape = obj(() => ({
   major: int(-(2 ** 63), 2 ** 63),
   minor: int(-(2 ** 63), 2 ** 63),
   rate: int(0, 2 ** 64),
-});
+}));
 
-export const LinuxBlockIOShape: Shape = obj({
+export const LinuxBlockIOShape: Shape = obj(() => ({
   weight: opt(int(0, 0xffff)),
   leafWeight: opt(int(0, 0xffff)),
   weightDevice: opt(list(LinuxWeightDeviceShape)),
@@ -91,9 +91,9 @@ export const LinuxBlockIOShape: Shape = obj({
   throttleWriteBpsDevice: opt(list(LinuxThrottleDeviceShape)),
   throttleReadIOPSDevice: opt(list(LinuxThrottleDeviceShape)),
   throttleWriteIOPSDevice: opt(list(LinuxThrottleDeviceShape)),
-});
+}));
 
-export const LinuxCpuShape: Shape = obj({
+export const LinuxCpuShape: Shape = obj(() => ({
   shares: opt(int(0, 2 ** 64)),
   quota: opt(int(-(2 ** 63), 2 ** 63)),
   burst: opt(int(0, 2 ** 64)),
@@ -103,17 +103,17 @@ export const LinuxCpuShape: Shape = obj({
   cpus: opt(str()),
   mems: opt(str()),
   idle: opt(int(-(2 ** 63), 2 ** 63)),
-});
+}));
 
-export const LinuxDeviceCgroupShape: Shape = obj({
+export const LinuxDeviceCgroupShape: Shape = obj(() => ({
   allow: bool(),
   type: opt(str()),
   major: opt(int(-(2 ** 63), 2 ** 63)),
   minor: opt(int(-(2 ** 63), 2 ** 63)),
   access: opt(str()),
-});
+}));
 
-export const LinuxDeviceShape: Shape = obj({
+export const LinuxDeviceShape: Shape = obj(() => ({
   type: oneOf(DEVICE_TYPES),
   path: str(),
   major: opt(int(-(2 ** 63), 2 ** 63)),
@@ -121,28 +121,28 @@ export const LinuxDeviceShape: Shape = obj({
   fileMode: opt(int(0, 0xffffffff)),
   uid: opt(int(0, 0xffffffff)),
   gid: opt(int(0, 0xffffffff)),
-});
+}));
 
-export const LinuxHugepageLimitShape: Shape = obj({
+export const LinuxHugepageLimitShape: Shape = obj(() => ({
   pageSize: str(/^[1-9][0-9]*[KMG]B$/),
   limit: int(0, 2 ** 64),
-});
+}));
 
-export const LinuxIntelRdtShape: Shape = obj({
+export const LinuxIntelRdtShape: Shape = obj(() => ({
   closID: opt(str()),
   schemata: opt(list(str())),
   l3CacheSchema: opt(str()),
   memBwSchema: opt(str(/^MB:[^\n]*$/)),
   enableMonitoring: opt(bool()),
-});
+}));
 
-export const LinuxMemoryPolicyShape: Shape = obj({
+export const LinuxMemoryPolicyShape: Shape = obj(() => ({
   mode: oneOf(MEMORY_POLICY_MODES),
   nodes: opt(str()),
   flags: opt(list(oneOf(MEMORY_POLICY_FLAGS))),
-});
+}));
 
-export const LinuxMemoryShape: Shape = obj({
+export const LinuxMemoryShape: Shape = obj(() => ({
   limit: opt(int(-(2 ** 63), 2 ** 63)),
   reservation: opt(int(-(2 ** 63), 2 ** 63)),
   swap: opt(int(-(2 ** 63), 2 ** 63)),
@@ -152,42 +152,42 @@ export const LinuxMemoryShape: Shape = obj({
   disableOOMKiller: opt(bool()),
   useHierarchy: opt(bool()),
   checkBeforeUpdate: opt(bool()),
-});
+}));
 
 export const NamespaceTypeShape: Shape = oneOf(NAMESPACE_TYPES);
 
-export const LinuxNamespaceShape: Shape = obj({
+export const LinuxNamespaceShape: Shape = obj(() => ({
   type: NamespaceTypeShape,
   path: opt(str()),
-});
+}));
 
-export const LinuxNetDeviceShape: Shape = obj({
+export const LinuxNetDeviceShape: Shape = obj(() => ({
   name: opt(str()),
-});
+}));
 
-export const LinuxNetworkShape: Shape = obj({
+export const LinuxNetworkShape: Shape = obj(() => ({
   classID: opt(int(0, 0xffffffff)),
-  priorities: opt(list(obj({
+  priorities: opt(list(obj(() => ({
     name: str(),
     priority: int(0, 0xffffffff),
-  }))),
-});
+  })))),
+}));
 
-export const LinuxPersonalityShape: Shape = obj({
+export const LinuxPersonalityShape: Shape = obj(() => ({
   domain: oneOf(PERSONALITY_DOMAINS),
   flags: opt(list(str())),
-});
+}));
 
-export const LinuxPidsShape: Shape = obj({
+export const LinuxPidsShape: Shape = obj(() => ({
   limit: opt(int(-(2 ** 63), 2 ** 63)),
-});
+}));
 
-export const LinuxRdmaShape: Shape = obj({
+export const LinuxRdmaShape: Shape = obj(() => ({
   hcaHandles: opt(int(0, 0xffffffff)),
   hcaObjects: opt(int(0, 0xffffffff)),
-});
+}));
 
-export const LinuxResourcesShape: Shape = obj({
+export const LinuxResourcesShape: Shape = obj(() => ({
   devices: opt(list(LinuxDeviceCgroupShape)),
   memory: opt(LinuxMemoryShape),
   cpu: opt(LinuxCpuShape),
@@ -197,30 +197,30 @@ export const LinuxResourcesShape: Shape = obj({
   network: opt(LinuxNetworkShape),
   rdma: opt(record(LinuxRdmaShape)),
   unified: opt(record(str())),
-});
+}));
 
-export const LinuxTimeOffsetShape: Shape = obj({
+export const LinuxTimeOffsetShape: Shape = obj(() => ({
   secs: opt(int(-(2 ** 63), 2 ** 63)),
   nanosecs: opt(int(0, 0xffffffff)),
-});
+}));
 
 export const SeccompActionShape: Shape = oneOf(SECCOMP_ACTIONS);
 
-export const LinuxSeccompArgShape: Shape = obj({
+export const LinuxSeccompArgShape: Shape = obj(() => ({
   index: int(0, 0xffffffff),
   value: int(0, 2 ** 64),
   valueTwo: opt(int(0, 2 ** 64)),
   op: oneOf(SECCOMP_OPERATORS),
-});
+}));
 
-export const LinuxSyscallShape: Shape = obj({
+export const LinuxSyscallShape: Shape = obj(() => ({
   names: list(str(), 1),
   action: SeccompActionShape,
   errnoRet: opt(int(0, 0xffffffff)),
   args: opt(list(LinuxSeccompArgShape)),
-});
+}));
 
-export const LinuxSeccompShape: Shape = obj({
+export const LinuxSeccompShape: Shape = obj(() => ({
   defaultAction: SeccompActionShape,
   defaultErrnoRet: opt(int(0, 0xffffffff)),
   architectures: opt(list(oneOf(SECCOMP_ARCHES))),
@@ -228,9 +228,9 @@ export const LinuxSeccompShape: Shape = obj({
   listenerPath: opt(str()),
   listenerMetadata: opt(str()),
   syscalls: opt(list(LinuxSyscallShape)),
-});
+}));
 
-export const LinuxShape: Shape = obj({
+export const LinuxShape: Shape = obj(() => ({
   namespaces: opt(list(LinuxNamespaceShape)),
   uidMappings: opt(list(IdMappingShape)),
   gidMappings: opt(list(IdMappingShape)),
@@ -248,34 +248,34 @@ export const LinuxShape: Shape = obj({
   mountLabel: opt(str()),
   personality: opt(LinuxPersonalityShape),
   memoryPolicy: opt(LinuxMemoryPolicyShape),
-});
+}));
 
-export const MountShape: Shape = obj({
+export const MountShape: Shape = obj(() => ({
   destination: str(),
   type: opt(str()),
   source: opt(str()),
   options: opt(list(str())),
   uidMappings: opt(list(IdMappingShape)),
   gidMappings: opt(list(IdMappingShape)),
-});
+}));
 
-export const UserShape: Shape = obj({
+export const UserShape: Shape = obj(() => ({
   uid: dflt(int(0, 0xffffffff), 0),
   gid: dflt(int(0, 0xffffffff), 0),
   umask: opt(int(0, 0xffffffff)),
   additionalGids: opt(list(int(0, 0xffffffff))),
   username: opt(str()),
-});
+}));
 
 export const RlimitTypeShape: Shape = oneOf(RLIMIT_TYPES);
 
-export const RlimitShape: Shape = obj({
+export const RlimitShape: Shape = obj(() => ({
   type: RlimitTypeShape,
   soft: int(0, 2 ** 64),
   hard: int(0, 2 ** 64),
-});
+}));
 
-export const SchedulerShape: Shape = obj({
+export const SchedulerShape: Shape = obj(() => ({
   policy: oneOf(SCHEDULER_POLICIES),
   nice: opt(int(-0x80000000, 0x7fffffff)),
   priority: opt(int(-0x80000000, 0x7fffffff)),
@@ -283,9 +283,9 @@ export const SchedulerShape: Shape = obj({
   runtime: opt(int(0, 2 ** 64)),
   deadline: opt(int(0, 2 ** 64)),
   period: opt(int(0, 2 ** 64)),
-});
+}));
 
-export const ProcessShape: Shape = obj({
+export const ProcessShape: Shape = obj(() => ({
   terminal: opt(bool()),
   consoleSize: opt(ConsoleSizeShape),
   user: dflt(UserShape, { uid: 0, gid: 0 }),
@@ -302,31 +302,31 @@ export const ProcessShape: Shape = obj({
   selinuxLabel: opt(str()),
   ioPriority: opt(IoPriorityShape),
   execCPUAffinity: opt(CpuAffinityShape),
-});
+}));
 
-export const RootShape: Shape = obj({
+export const RootShape: Shape = obj(() => ({
   path: str(),
   readonly: opt(bool()),
-});
+}));
 
-export const VmShape: Shape = obj({
-  hypervisor: opt(obj({
+export const VmShape: Shape = obj(() => ({
+  hypervisor: opt(obj(() => ({
     path: str(),
     parameters: opt(list(str())),
-  })),
-  kernel: obj({
+  }))),
+  kernel: obj(() => ({
     path: str(),
     parameters: opt(list(str())),
     initrd: opt(str()),
-  }),
-  image: opt(obj({
+  })),
+  image: opt(obj(() => ({
     path: str(),
     format: str(),
-  })),
+  }))),
   hwConfig: opt(obj({})),
-});
+}));
 
-export const SpecShape: Shape = obj({
+export const SpecShape: Shape = obj(() => ({
   ociVersion: str(),
   root: opt(RootShape),
   mounts: opt(list(MountShape)),
@@ -337,4 +337,4 @@ export const SpecShape: Shape = obj({
   annotations: opt(record(str())),
   linux: opt(LinuxShape),
   vm: opt(VmShape),
-});
+}));

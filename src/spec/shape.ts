@@ -44,7 +44,23 @@ export const list = (element: Shape, minLength?: number): Shape =>
   minLength === undefined ? { kind: 'array', element } : { kind: 'array', element, minLength };
 /** An object with string keys and values of one shape. */
 export const record = (value: Shape): Shape => ({ kind: 'record', value });
-export const obj = (fields: Record<string, Shape>): Shape => ({ kind: 'object', fields });
+/**
+ * An object; `fields` may be given as a function, called the first time the
+ * walker needs them. shape.generated.ts writes every object that way: built
+ * eagerly, its whole tree cost 0.6-1.0 ms of every `create` and `run` at
+ * load (measured: it was the costliest module to load), and a config uses a
+ * fraction of it (no hooks, no vm, few resources).
+ */
+export const obj = (fields: Record<string, Shape> | (() => Record<string, Shape>)): Shape => {
+  if (typeof fields !== 'function') return { kind: 'object', fields };
+  let built: Record<string, Shape> | undefined;
+  return {
+    kind: 'object',
+    get fields() {
+      return (built ??= fields());
+    },
+  };
+};
 export const opt = (inner: Shape): Shape => ({ kind: 'optional', inner });
 export const dflt = (inner: Shape, value: unknown): Shape => ({ kind: 'default', inner, value });
 
@@ -116,8 +132,9 @@ export function parseShape(shape: Shape, value: unknown): unknown {
       if (!isJsonObject(value)) return REJECT;
       const out: Record<string, unknown> = {};
       // zod's order: declared keys first, in schema order, then unknown ones in input order.
-      for (const key in shape.fields) {
-        const field = shape.fields[key]!;
+      const fields = shape.fields;
+      for (const key in fields) {
+        const field = fields[key]!;
         if (!Object.hasOwn(value, key)) {
           if (field.kind === 'default') out[key] = shallowCopy(field.value);
           else if (field.kind !== 'optional') return REJECT;
@@ -128,7 +145,7 @@ export function parseShape(shape: Shape, value: unknown): unknown {
         out[key] = r;
       }
       for (const key of Object.keys(value)) {
-        if (!Object.hasOwn(shape.fields, key)) out[key] = value[key];
+        if (!Object.hasOwn(fields, key)) out[key] = value[key];
       }
       return out;
     }
