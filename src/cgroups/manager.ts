@@ -56,6 +56,9 @@ class Manager extends Hierarchies implements CgroupManager {
   private ensure(h: Hierarchy): void {
     const comps = h.dir.rel.split('/');
     const isCpuset = !h.v2 && h.controllers.includes('cpuset');
+    // cpuset.cpus and cpuset.mems of the level above, once known: each level's
+    // values are its parent's, so the walk reads each file once, not twice.
+    let above: Record<string, string> = {};
     for (let i = 0; i < comps.length; i++) {
       const parent: CgroupDir = { ...h.dir, rel: comps.slice(0, i).join('/') };
       if (h.v2) this.enableSubtree(parent);
@@ -66,9 +69,16 @@ class Manager extends Hierarchies implements CgroupManager {
       // which the same write leaves as it is.
       if (isCpuset) {
         const here: CgroupDir = { ...h.dir, rel: comps.slice(0, i + 1).join('/') };
+        const known: Record<string, string> = {};
         for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-          if (made || readFile(here, f).trim() === '') writeFile(here, f, readFile(parent, f).trim() || '\n');
+          let v = made ? '' : readFile(here, f).trim();
+          if (v === '') {
+            v = above[f] ?? readFile(parent, f).trim();
+            writeFile(here, f, v || '\n');
+          }
+          known[f] = v;
         }
+        above = known;
       }
     }
   }
