@@ -97,6 +97,21 @@ describe('cgroup v1 driver on a hybrid host', () => {
     expect(exists(v1('memory', `${TOP}/mem`))).toBe(false);
   });
 
+  it('new v1 cpusets, nested, take their parent\'s cpus and mems, and a process can join the deepest', async () => {
+    const root = v1('cpuset', '');
+    const m = openCgroupManager({ id: 'cs', cgroupsPath: `/${TOP}/cs-a/cs-b/cs`, layout });
+    m.create();
+    for (const rel of [`${TOP}/cs-a`, `${TOP}/cs-a/cs-b`, `${TOP}/cs-a/cs-b/cs`]) {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) expect(readFile(v1('cpuset', rel), f).trim(), `${rel}/${f}`).toBe(readFile(root, f).trim());
+    }
+    const sleeper = gated('sleep 30');
+    m.join(sleeper.child.pid!); // an empty cpuset would refuse it (ENOSPC)
+    expect(m.pids()).toContain(sleeper.child.pid);
+    sleeper.child.kill('SIGKILL');
+    await sleeper.done;
+    m.destroy();
+  });
+
   it('pids limit 5 makes forks fail', async () => {
     const m = manager('pids');
     m.apply({ pids: { limit: 5 } });
