@@ -234,6 +234,29 @@ describe('ociVersion (config.md#specification-version)', () => {
     expect(parseSpecVersion('1.2.3-rc.1+build')).toEqual([1, 2, 3]);
     expect(parseSpecVersion('01.2.3')).toBeUndefined();
   });
+
+  test('parseSpecVersion accepts exactly what semver.org\'s regular expression accepts', () => {
+    const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+    const oracle = (v: string) => {
+      const m = SEMVER.exec(v);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+    };
+    const fixed = ['0.0.0', '1.0.0-', '1.0.0+', '1.0.0-a..b', '1.0.0-a.', '1.0.0+a+b', '1.0.0-a+b-c.d', '1.0.0+b-a', '1.0', '1.0.0.0', '1.0.0\n', ' 1.0.0', '1.00.0', '1.0.0-é', '10.20.30-x.7.z.92+meta-1.2', '99999999999999999999.1.1'];
+    for (const v of fixed) expect(parseSpecVersion(v), v).toEqual(oracle(v));
+    const alphabet = '0019.-+aZ_';
+    let seed = 11;
+    const next = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    let accepted = 0;
+    for (let k = 0; k < 50_000; k++) {
+      // mostly near-versions: a valid core, then noise
+      let v = next(3) === 0 ? '' : `${next(12)}.${next(3)}.${next(11)}`;
+      for (let len = next(8); len > 0; len--) v += alphabet[next(alphabet.length)];
+      const want = oracle(v);
+      if (want) accepted++;
+      expect(parseSpecVersion(v), v).toEqual(want);
+    }
+    expect(accepted).toBeGreaterThan(1000); // the corpus exercises both answers
+  });
 });
 
 describe('root (config.md#root)', () => {
