@@ -235,6 +235,28 @@ console.log(JSON.stringify({ status: r.status, stderr: r.stderr, left }));`;
     expect(leftovers(root, id)).toEqual([]);
   });
 
+  it('state and list report `created` as an RFC 3339 UTC time taken during create, and a --log json line has one too', () => {
+    const before = Date.now();
+    const dir = tmpDir('joey-created-');
+    const log = join(dir, 'log.json');
+    const a = create(['probe', 'wait-signal']);
+    const after = Date.now();
+    const created = (JSON.parse(joey(root, ['state', a.id]).stdout) as { created: string }).created;
+    expect(created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(new Date(created).toISOString()).toBe(created);
+    expect(Date.parse(created)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(created)).toBeLessThanOrEqual(after);
+    const listed = (JSON.parse(joey(root, ['list', '--format', 'json']).stdout) as { id: string; created: string }[]).find((c) => c.id === a.id);
+    expect(listed?.created).toBe(created);
+    const t0 = Date.now();
+    expect(joey(root, ['--log', log, '--log-format', 'json', 'state', 'no-such-ctr']).status).toBe(1);
+    const time = (JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n').at(-1)!) as { time: string }).time;
+    expect(new Date(time).toISOString()).toBe(time);
+    expect(Date.parse(time)).toBeGreaterThanOrEqual(t0);
+    expect(Date.parse(time)).toBeLessThanOrEqual(Date.now());
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('list prints a table and JSON, with every status', () => {
     const a = create(['probe', 'wait-signal']);
     const b = create(['probe', 'wait-signal']);
