@@ -19,17 +19,26 @@
  *    where an environment sets it for every tool), and joey makes no TLS
  *    connection; hooks and containers get their environment from
  *    config.json, not from ours;
- *  - Node gets --no-verify-snapshot-checksum: Node 20's V8 checksums its
- *    whole built-in startup snapshot on every start (adler32, ~0.8 ms here),
- *    a check V8 itself has since made debug-only (flag-definitions.h:
- *    verify_snapshot_checksum defaults to DEBUG_BOOL). */
+ *  - Node gets --no-rehash-snapshot: V8 would otherwise draw a fresh hash
+ *    seed at every start, derive rapidhash secrets from it (a Miller-Rabin
+ *    prime search, detail::sprp) and rehash every table of its built-in
+ *    snapshot with them; with the flag it keeps the seed the snapshot was
+ *    built with. `node empty.js` 0.945x with it (30 paired rounds), ~3.5 ms
+ *    of every call. The price is a hash seed that is the same in every
+ *    process of this Node build, so a caller choosing thousands of colliding
+ *    keys (config.json's annotations) can make that call's JSON.parse slow.
+ *    Whoever writes config.json already chooses what the container runs, and
+ *    the worst is a slower call, so joey takes the speed.
+ *    (V8's adler32 of the snapshot, ~1.3 ms, cannot be turned off on Node 20:
+ *    --no-verify-snapshot-checksum is already the default and the check runs
+ *    anyway; gdb shows the one call with and without the flag.) */
 #include <linux/limits.h>
 #include <sys/syscall.h>
 
 #define R_OK 4
 #define X_OK 1
 #define AT_FDCWD (-100)
-#define NO_CHECKSUM "--no-verify-snapshot-checksum"
+#define NO_REHASH "--no-rehash-snapshot"
 
 static long
 sys3 (long n, long a, long b, long c)
@@ -145,7 +154,7 @@ launch (long *sp)
     fail ("the checkout's path is too long");
 
   char *args[argc + 3];
-  args[1] = (char *) NO_CHECKSUM;
+  args[1] = (char *) NO_REHASH;
   args[2] = entry;
   for (int i = 1; i < argc; i++)
     args[i + 2] = argv[i];

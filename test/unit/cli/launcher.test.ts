@@ -1,7 +1,7 @@
 /**
  * bin/joey → native/build/joey-launcher (native/launcher/launcher.c): finds
  * the checkout through /proc/self/exe, drops NODE_EXTRA_CA_CERTS, and execs
- * Node ($JOEY_NODE first) with --no-verify-snapshot-checksum on
+ * Node ($JOEY_NODE first) with --no-rehash-snapshot on
  * dist/cli-bundle/joey.cjs with the arguments as given. Needs the build
  * (`npm ci`).
  */
@@ -21,14 +21,14 @@ describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/j
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs $JOEY_NODE on the bundled entry with the arguments unchanged, without NODE_EXTRA_CA_CERTS and V8s snapshot checksum', () => {
+  it('runs $JOEY_NODE on the bundled entry with the arguments unchanged, without NODE_EXTRA_CA_CERTS, keeping the snapshot hash seed', () => {
     const fake = join(dir, 'node');
     writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@"\necho "ca=\${NODE_EXTRA_CA_CERTS-unset} other=$OTHER"\n`);
     chmodSync(fake, 0o755);
     const r = spawnSync(JOEY, ['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', ''], { encoding: 'utf8', env: { JOEY_NODE: fake, NODE_EXTRA_CA_CERTS: '/etc/ca.pem', OTHER: 'kept' } });
     expect(r.stderr).toBe('');
     const [flag, entry, ...rest] = r.stdout.split('\n');
-    expect(flag).toBe('--no-verify-snapshot-checksum');
+    expect(flag).toBe('--no-rehash-snapshot');
     // (the shell fallback of other architectures passes it unnormalized: the same file)
     expect(realpathSync(entry!)).toBe(join(TOP, 'dist', 'cli-bundle', 'joey.cjs'));
     expect(rest).toEqual(['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', '', 'ca=unset other=kept', '']);
