@@ -20,7 +20,8 @@
         "files.c",
         "map.c",
         "replace.c",
-        "exit.c"
+        "exit.c",
+        "overlay.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -1,5 +1,5 @@
 /* spawn.c — start the init: a vfork-style clone(2) that shares our memory
- * until it calls execveat(2) on the sealed memfd.
+ * until it calls execveat(2) on the sealed init (overlay or memfd).
  *
  * Why not child_process.spawn: loading it brings net, dgram and the stream
  * modules (~10 % of a `create`, performance.md §8.3), and libuv forks the

@@ -35,6 +35,11 @@ export interface Addon {
   fstatfsType(fd: number): number;
   /** a memfd holding a copy of `path`, sealed against every change (CVE-2019-5736) */
   sealedCopy(path: string, name: string): number;
+  /**
+   * an O_PATH fd of `dir`/`name` seen through a private read-only overlayfs
+   * over `emptyDir` (CVE-2019-5736 without a copy; native/addon/overlay.c)
+   */
+  sealedOverlay(dir: string, name: string, emptyDir: string): number;
   /** memfd holding `data`, sealed */
   sealedData(data: Buffer, name: string): number;
   pidfdOpen(pid: number): number;

@@ -148,7 +148,7 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   ops.push(runtimeOp('lock-state', `${opts.stateDir} (flock), state "creating"`, '', 'runtime.md#state'));
   for (const dir of opts.cgroup?.dirs ?? []) ops.push(runtimeOp('cgroup-create', `mkdir ${dir}`, 'linux.cgroupsPath', 'config-linux.md#cgroups-path'));
   for (const w of opts.cgroup?.writes ?? []) ops.push(runtimeOp('cgroup-write', `${w.file} = ${JSON.stringify(w.value)}`, w.from, 'config-linux.md#control-groups', { security: 'cgroup path traversal (runc#4103)' }));
-  ops.push(runtimeOp('spawn-init', 'joey-init from a sealed memfd copy; it blocks reading the plan', '', 'runtime.md#create', { security: 'CVE-2019-5736' }));
+  ops.push(runtimeOp('spawn-init', 'joey-init through a read-only overlay (or a sealed memfd copy); it blocks reading the plan', '', 'runtime.md#create', { security: 'CVE-2019-5736' }));
   if (opts.cgroup) ops.push(runtimeOp('cgroup-join', 'write the init pid to cgroup.procs before it runs any op', 'linux.cgroupsPath', 'config-linux.md#control-groups'));
 
   // stage 1
@@ -249,7 +249,7 @@ export interface ExecOptions {
  */
 export function compileExec(spec: Spec, process: Process, opts: ExecOptions): Plan {
   const ops: Op[] = [];
-  ops.push(runtimeOp('spawn-init', 'joey-init from a sealed memfd copy', '', 'runtime.md', { security: 'CVE-2019-5736' }));
+  ops.push(runtimeOp('spawn-init', 'joey-init through a read-only overlay (or a sealed memfd copy)', '', 'runtime.md', { security: 'CVE-2019-5736' }));
   ops.push(runtimeOp('cgroup-join', 'the container\'s cgroup', 'linux.cgroupsPath', 'config-linux.md#control-groups'));
   if (process.terminal && opts.consoleSocket) {
     ops.push(initOp('init-child', 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));

@@ -426,11 +426,13 @@ export const RUNTIME_OP_CATALOGUE: Record<RuntimeOpKind, OpExplanation> = {
     detail: 'linux.resources mapped for the host driver: memory.limit_in_bytes (v1) or memory.max (v2), pids.max, cpu.*, devices rules...',
   },
   'spawn-init': {
-    title: 'start the C init from a sealed copy',
-    kernel: 'memfd_create + F_SEAL_* + clone(CLONE_VM|CLONE_VFORK) + execveat(memfd, "", AT_EMPTY_PATH); socketpair(AF_UNIX, SOCK_SEQPACKET)',
+    title: 'start the C init through a read-only overlay (or a sealed copy)',
+    kernel:
+      'fsopen("overlay") + fsconfig(lowerdir=native/build:native/build-empty) + fsmount(MOUNT_ATTR_RDONLY), else memfd_create + F_SEAL_*; clone(CLONE_VM|CLONE_VFORK) + execveat(fd, "", AT_EMPTY_PATH); socketpair(AF_UNIX, SOCK_SEQPACKET)',
     spec: 'runtime.md#create',
-    man: ['memfd_create(2)', 'fcntl(2)', 'clone(2)', 'execveat(2)', 'unix(7)'],
-    security: 'CVE-2019-5736 (the container overwrote the runtime binary through /proc/<pid>/exe): the init runs from a sealed memfd',
+    man: ['fsopen(2)', 'fsmount(2)', 'memfd_create(2)', 'fcntl(2)', 'clone(2)', 'execveat(2)', 'unix(7)'],
+    security:
+      'CVE-2019-5736 (the container overwrote the runtime binary through /proc/<pid>/exe): the init runs through an overlay with no upper layer (EROFS to any writer), or from a sealed memfd where that overlay cannot be made',
     detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials.',
   },
   'cgroup-join': {

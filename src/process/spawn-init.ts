@@ -1,17 +1,19 @@
 /**
  * Spawning the C init and speaking its sync protocol (the diagram is in
  * src/plan/ops.ts, MSG) — docs/design.md §1, §6
- * Kernel: memfd_create(2) + F_SEAL_*, unix(7) SOCK_SEQPACKET, SCM_RIGHTS
- * Security: CVE-2019-5736 — the init always runs from a sealed memfd copy, so
- * a container that reaches /proc/<init>/exe finds a copy it cannot write, not
- * our binary on disk
+ * Kernel: fsopen(2)/fsmount(2) overlayfs, memfd_create(2) + F_SEAL_*,
+ * unix(7) SOCK_SEQPACKET, SCM_RIGHTS
+ * Security: CVE-2019-5736 — the init never runs from the file on disk: a
+ * container that reaches /proc/<init>/exe finds either the file seen through
+ * a private read-only overlayfs (EROFS to any writer) or, where that cannot
+ * be made (no CAP_SYS_ADMIN, no overlayfs), a sealed memfd copy
  *
  * Node stays single-purpose here: it spawns (a vfork-style clone that execs
  * at once; no JS runs in the child), feeds the plan, answers requests, and returns when
  * the init says READY. The init is the one that changes namespaces.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { projectRoot } from '../paths.js';
 import { addon } from '../native/addon.js';
 import { InitError, RuntimeError, errnoText } from '../errors.js';
@@ -21,6 +23,22 @@ import { describeOp } from '../plan/render.js';
 import { errnoName } from '../linux/errno.js';
 
 export const INIT_PATH = join(projectRoot(), 'native', 'build', 'joey-init');
+/** the overlay's second, empty lower layer (native/Makefile makes it) */
+export const INIT_EMPTY_LOWER = join(projectRoot(), 'native', 'build-empty');
+
+/**
+ * SECURITY(CVE-2019-5736): an fd of the init that no container can write
+ * through. The read-only overlay costs no copy (~0.65 ms less per spawn here,
+ * and the exec maps the page cache instead of fresh pages); the sealed memfd
+ * copy is the fallback wherever the overlay cannot be made.
+ */
+export function sealedInit(a = addon()): number {
+  try {
+    return a.sealedOverlay(dirname(INIT_PATH), basename(INIT_PATH), INIT_EMPTY_LOWER);
+  } catch {
+    return a.sealedCopy(INIT_PATH, 'joey-init');
+  }
+}
 
 export interface TraceEvent {
   index: number;
@@ -101,22 +119,22 @@ export function startInit(preserveFds = 0): StartedInit {
   const t0 = TIMINGS ? process.hrtime.bigint() : 0n;
   const steps: Record<string, string> = {};
   const step = TIMINGS ? (name: string) => void (steps[name] = String(process.hrtime.bigint())) : () => {};
-  let memfd = -1;
+  let exeFd = -1;
   let parentFd = -1;
   let childFd = -1;
   try {
-    // SECURITY(CVE-2019-5736): exec a sealed copy, never the file on disk.
-    memfd = a.sealedCopy(INIT_PATH, 'joey-init');
-    step('memfd');
+    // SECURITY(CVE-2019-5736): never exec the file on disk as it is.
+    exeFd = sealedInit(a);
+    step('exe');
     [parentFd, childFd] = a.socketpair();
     step('socketpair');
     const syncIndex = 3 + preserveFds;
     // The child's fd table: stdio and the preserved fds as they are, then
     // the sync socket. addon.spawnInit is a vfork-style clone + execveat of
-    // the memfd (native/addon/spawn.c says why not child_process).
+    // that fd (native/addon/spawn.c says why not child_process).
     const fds = Array.from({ length: syncIndex }, (_, i) => i);
     fds.push(childFd);
-    const pid = a.spawnInit(memfd, ['joey:[1:CHILD]', String(syncIndex), String(preserveFds)], fds);
+    const pid = a.spawnInit(exeFd, ['joey:[1:CHILD]', String(syncIndex), String(preserveFds)], fds);
     step('spawned');
     const fd = parentFd;
     parentFd = -1;
@@ -137,7 +155,7 @@ export function startInit(preserveFds = 0): StartedInit {
       },
     };
   } finally {
-    for (const fd of [memfd, childFd, parentFd]) if (fd >= 0) a.close(fd);
+    for (const fd of [exeFd, childFd, parentFd]) if (fd >= 0) a.close(fd);
   }
 }
 

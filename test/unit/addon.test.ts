@@ -223,6 +223,63 @@ describe('sealed memfds (CVE-2019-5736)', () => {
   });
 });
 
+// fsopen("overlay") needs CAP_SYS_ADMIN: these run as root (`sudo npm test`);
+// as another user joey takes sealedCopy instead (spawn-init.test.ts).
+describe.runIf(process.geteuid?.() === 0)('a read-only overlay of the init (CVE-2019-5736, no copy)', () => {
+  let lower = '';
+  let empty = '';
+  const bytes = Buffer.alloc(200_000);
+  beforeAll(() => {
+    lower = path.join(tmp, 'lower');
+    empty = path.join(tmp, 'empty');
+    fs.mkdirSync(lower);
+    fs.mkdirSync(empty);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 13) & 0xff;
+    fs.writeFileSync(path.join(lower, 'joey-init'), bytes, { mode: 0o755 });
+    // a same-named file in the empty layer must not mask the top one
+    fs.writeFileSync(path.join(empty, 'joey-init'), 'masked');
+  });
+
+  it('sealedOverlay gives an O_PATH fd of the same bytes, on another device, that nobody can open for writing', () => {
+    const fd = keep(a.sealedOverlay(lower, 'joey-init', empty));
+    expect(fs.readlinkSync(`/proc/self/fd/${fd}`)).toBe('/joey-init');
+    expect(fdFlags(fd) & O_CLOEXEC).toBe(O_CLOEXEC);
+    expect(fdFlags(fd) & 0o10000000).toBe(0o10000000); // O_PATH
+    expect(fs.readFileSync(`/proc/self/fd/${fd}`).equals(bytes)).toBe(true);
+    // the overlay, not the file on disk: its own device
+    expect(fs.statSync(`/proc/self/fd/${fd}`).dev).not.toBe(fs.statSync(path.join(lower, 'joey-init')).dev);
+    // the CVE's path: a writable open through /proc fails, whatever our privilege
+    expect(thrown(() => fs.openSync(`/proc/self/fd/${fd}`, 'r+')).code).toBe('EROFS');
+    expect(thrown(() => fs.openSync(`/proc/self/fd/${fd}`, 'w')).code).toBe('EROFS');
+    expect(fs.readFileSync(path.join(lower, 'joey-init')).equals(bytes)).toBe(true);
+  });
+
+  it('sealedOverlay of a real executable can be run', () => {
+    const fd = keep(a.sealedOverlay('/usr/bin', 'true', empty));
+    a.setCloexec(fd, false);
+    try {
+      const r = spawnSync(`/proc/self/fd/${fd}`, [], { stdio: 'ignore' });
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe(0);
+    } finally {
+      a.setCloexec(fd, true);
+    }
+  });
+
+  it('sealedOverlay refuses what it cannot express or find, for the caller to fall back to a copy', () => {
+    // lowerdir's separator and escape are refused, not escaped
+    expect(thrown(() => a.sealedOverlay(`${lower}:x`, 'joey-init', empty)).code).toBe('EINVAL');
+    expect(thrown(() => a.sealedOverlay(lower, 'joey-init', `${empty}\\x`)).code).toBe('EINVAL');
+    expect(thrown(() => a.sealedOverlay(lower, '../joey-init', empty)).code).toBe('EINVAL');
+    expect(thrown(() => a.sealedOverlay(lower, 'missing', empty)).code).toBe('ENOENT');
+    // overlapping layers (the empty one inside the other) are the kernel's ELOOP
+    expect(thrown(() => a.sealedOverlay(tmp, 'lower', empty)).code).toBe('ELOOP');
+    // a directory is not an executable
+    fs.mkdirSync(path.join(lower, 'dir'), { recursive: true });
+    expect(thrown(() => a.sealedOverlay(lower, 'dir', empty)).code).toBe('EINVAL');
+  });
+});
+
 describe('SCM_RIGHTS over a SEQPACKET socketpair', () => {
   it('carries an fd that reads the same file', () => {
     const [x, y] = a.socketpair().map(keep) as [number, number];
