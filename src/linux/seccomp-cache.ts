@@ -48,10 +48,13 @@ interface CacheFile extends Omit<CompiledSeccomp, 'bpf'> {
 /**
  * The kernel's release, as uname(2) and os.release() give it: read from procfs
  * because loading node:os for it cost ~0.4 ms of every run, create and exec.
+ * As UTF-8 (the release is ASCII): Node 20 reads a whole file into a UTF-8
+ * string in one native call, while any other encoding goes through the JS
+ * read loop: 0.04 against 0.25 ms here once warm, and more the first time.
  */
 function kernelRelease(): string {
   try {
-    return fs.readFileSync('/proc/sys/kernel/osrelease', 'latin1').trim();
+    return fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
   } catch {
     return 'unknown'; // no procfs: the key still holds the profile and the architecture
   }
