@@ -47,6 +47,12 @@ const NODE = process.execPath;
 const ENV_CA = process.env.NODE_EXTRA_CA_CERTS;
 delete process.env.NODE_EXTRA_CA_CERTS;
 const NODE_CA = 'node empty.js, with NODE_EXTRA_CA_CERTS';
+// bin/joey starts Node with flags (native/launcher/launcher.c) that make its
+// start-up cheaper than a plain `node`'s: timed too, for the record, so that
+// the share of joey's ratio that comes from them is visible. The floor stays
+// the plain `node empty.js` the issue names.
+const JOEY_NODE_FLAGS = ['--no-rehash-snapshot'];
+const NODE_FLAGS = `node empty.js, with bin/joey's ${JOEY_NODE_FLAGS.join(' ')}`;
 const t0 = Date.now();
 const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();
 // Others may rebuild joey while the bench runs: note it if they do.
@@ -389,6 +395,7 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const name of order) {
     if (name === 'node') {
       guarded('node empty.js', 'node', () => add('node empty.js', 'node', r, timedOne([NODE, empty], 'node empty.js')));
+      guarded(NODE_FLAGS, 'node', () => add(NODE_FLAGS, 'node', r, timedOne([NODE, ...JOEY_NODE_FLAGS, empty], NODE_FLAGS)));
       if (ENV_CA) guarded(NODE_CA, 'node', () => add(NODE_CA, 'node', r, timedOne([NODE, empty], NODE_CA, { env: { ...process.env, NODE_EXTRA_CA_CERTS: ENV_CA } })));
     }
     else if (name === 'floor')
@@ -662,6 +669,7 @@ const result = {
   versions: version,
   mountNamespace: nsMode,
   runtimes: names,
+  nodeWithJoeyFlags: { flags: JOEY_NODE_FLAGS, wallMs: median((samples[NODE_FLAGS]?.node ?? []).filter(Boolean).map((s) => s.wall)) },
   nodeExtraCaCerts: ENV_CA ? { file: ENV_CA, nodeEmptyWallMs: median((samples[NODE_CA]?.node ?? []).filter(Boolean).map((s) => s.wall)) } : null,
   unavailable,
   nodeEmpty,
@@ -686,6 +694,8 @@ md += `- ${Object.entries(version).map(([k, v]) => `${k}: ${v}`).join('; ')}\n`;
 md += `- mount namespace: ${nsMode}\n`;
 if (buildChanged) md += `- **WARNING: joey's build (dist/cli-bundle) changed during the run; its figures mix two builds.**\n`;
 md += `- \`node empty.js\`: ${f1(nodeEmpty.wall)} ms wall, ${f1(nodeEmpty.cpu)} ms CPU, ${f1(nodeEmpty.maxrss_mb)} MB peak RSS. Every timed command runs without NODE_EXTRA_CA_CERTS, as bin/joey runs Node.\n`;
+const flagsRow = (samples[NODE_FLAGS]?.node ?? []).filter(Boolean);
+if (flagsRow.length) md += `- \`node ${JOEY_NODE_FLAGS.join(' ')} empty.js\`, Node started as bin/joey starts it: ${f1(median(flagsRow.map((s) => s.wall)))} ms wall (${f2(pairedRatio(samples[NODE_FLAGS].node, nodeRow))}× the floor above). Part of joey's ratio to the floor comes from these flags; the floor is plain \`node empty.js\`.\n`;
 const caRow = (samples[NODE_CA]?.node ?? []).filter(Boolean);
 if (caRow.length) md += `- \`node empty.js\` with this environment's NODE_EXTRA_CA_CERTS=${ENV_CA}: ${f1(median(caRow.map((s) => s.wall)))} ms wall (${f2(pairedRatio(samples[NODE_CA].node, nodeRow))}× the floor above). Node parses that CA bundle at every start; bin/joey unsets the variable, so joey does not pay it, and it is not the floor.\n`;
 md += `- unavailable: ${Object.entries(unavailable).map(([k, v]) => `${k} (${v})`).join('; ') || 'none'}.\n\n`;

@@ -6,7 +6,7 @@
  * (`npm ci`).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,9 @@ describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/j
     expect(r.stderr).toBe('');
     const [flag, entry, ...rest] = r.stdout.split('\n');
     expect(flag).toBe('--no-rehash-snapshot');
+    // bench/run.mjs times `node empty.js` with the same flags, for the record
+    const benchFlags = /const JOEY_NODE_FLAGS = \[([^\]]*)\]/.exec(readFileSync(join(TOP, 'bench', 'run.mjs'), 'utf8'))?.[1];
+    expect(benchFlags).toBe(`'${flag}'`);
     // (the shell fallback of other architectures passes it unnormalized: the same file)
     expect(realpathSync(entry!)).toBe(join(TOP, 'dist', 'cli-bundle', 'joey.cjs'));
     expect(rest).toEqual(['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', '', 'ca=unset other=kept', '']);
