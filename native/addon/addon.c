@@ -92,6 +92,7 @@ init (napi_env env, napi_value exports)
     register_replace,
     register_exit,
     register_overlay,
+    register_hash,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0]; i++)
     if (registrars[i](env, exports) != napi_ok)

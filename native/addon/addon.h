@@ -110,6 +110,7 @@ napi_status register_map (napi_env env, napi_value exports);
 napi_status register_replace (napi_env env, napi_value exports);
 napi_status register_exit (napi_env env, napi_value exports);
 napi_status register_overlay (napi_env env, napi_value exports);
+napi_status register_hash (napi_env env, napi_value exports);
 
 #define REGISTER(env, exports, table) \
   napi_define_properties ((env), (exports), sizeof (table) / sizeof ((table)[0]), (table))

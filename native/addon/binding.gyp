@@ -21,7 +21,8 @@
         "map.c",
         "replace.c",
         "exit.c",
-        "overlay.c"
+        "overlay.c",
+        "hash.c"
       ],
       "include_dirs": ["../common"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -40,6 +40,8 @@ export interface Addon {
    * over `emptyDir` (CVE-2019-5736 without a copy; native/addon/overlay.c)
    */
   sealedOverlay(dir: string, name: string, emptyDir: string): number;
+  /** the 64-bit FNV-1a of `s`'s UTF-8 bytes as 16 hex digits: a file name, not a proof (native/addon/hash.c) */
+  fnv1a64(s: string): string;
   /** memfd holding `data`, sealed */
   sealedData(data: Buffer, name: string): number;
   pidfdOpen(pid: number): number;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSeccompCached } from '../../../src/linux/seccomp-cache.js';
+import { cacheName, compileSeccompCached, decodeEntry, encodeEntry } from '../../../src/linux/seccomp-cache.js';
 import { compileSeccomp } from '../../../src/linux/seccomp.js';
 import { defaultSeccompProfile } from '../../../src/linux/seccomp-default.js';
 
@@ -38,5 +38,29 @@ describe('compileSeccompCached', () => {
     expect(got.bpf.equals(planted.bpf)).toBe(false);
     expect(got.bpf.equals(compileSeccomp(profile).bpf)).toBe(true);
     fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps each filter in a binary file that only gives it back for the very same key', () => {
+    const compiled = { bpf: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]), flags: 4, notify: false, skipped: ['nosuch'], ruleCount: 2 };
+    const key = JSON.stringify([2, 'x64', '6.18', { defaultAction: 'SCMP_ACT_ERRNO', names: ['é'] }]);
+    const file = encodeEntry(key, compiled);
+    expect(file.subarray(0, 15).toString()).toBe('joey-seccomp 2 ');
+    expect(decodeEntry(file, key)).toEqual(compiled);
+    // another key of the same length, another version, a cut file, a damaged header or meta: misses
+    expect(decodeEntry(file, key.replace('6.18', '6.19'))).toBeUndefined();
+    expect(decodeEntry(Buffer.from(file.toString('latin1').replace('joey-seccomp 2', 'joey-seccomp 1'), 'latin1'), key)).toBeUndefined();
+    expect(decodeEntry(file.subarray(0, file.length - 3), key)).toBeUndefined();
+    expect(decodeEntry(file.subarray(0, 20), key)).toBeUndefined();
+    const meta = file.indexOf('{"flags"');
+    const broken = Buffer.from(file);
+    broken[meta] = 0x5b; // '[': the meta no longer parses
+    expect(decodeEntry(broken, key)).toBeUndefined();
+    expect(decodeEntry(Buffer.from('{"key":"x"}'), key)).toBeUndefined();
+  });
+
+  it('names files with 64-bit FNV-1a of the key (known vectors)', () => {
+    expect(cacheName('')).toBe('cbf29ce484222325');
+    expect(cacheName('a')).toBe('af63dc4c8601ec8c');
+    expect(cacheName('foobar')).toBe('85944171f73967e8');
   });
 });
