@@ -127,7 +127,9 @@ export function locateRootfs(bundle: string, config: Spec): string {
   if (!isDir) throw new SpecError('root.path', `\`${abs}\` is not a directory`, 'config.md#root', 'ESPEC_ROOTFS');
   // Resolved once, here: the plan then names the real directory, and a
   // symlink in the bundle cannot be swapped between create and start.
-  return realpathSync(abs);
+  // realpath(3) in one call: Node's JS realpathSync lstat()s each component
+  // itself (~0.3 ms here, cold, against 0.04 ms).
+  return realpathSync.native(abs);
 }
 
 function lowerFirst(s: string): string {
