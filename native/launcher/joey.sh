@@ -18,13 +18,14 @@ dir=${self%/*}
 # from config.json, not from ours.
 unset NODE_EXTRA_CA_CERTS
 # --no-rehash-snapshot: keep the snapshot's hash seed instead of drawing one
-# and rehashing the snapshot at every start (~3.5 ms; launcher.c says more).
+# and rehashing the snapshot at every start (~3.5 ms); --no-sparkplug: no
+# baseline compilation a short call never pays back (launcher.c says more).
 # The bundled CLI (npm run build) loads faster; tsc's output is the fallback.
 entry=$dir/../../dist/cli-bundle/joey.cjs
 [ -f "$entry" ] || entry=$dir/../../dist/cli/index.js
 for node in "$JOEY_NODE" /usr/bin/node /usr/local/bin/node; do
   if [ -n "$node" ] && [ -x "$node" ]; then
-    exec "$node" --no-rehash-snapshot "$entry" "$@"
+    exec "$node" --no-rehash-snapshot --no-sparkplug "$entry" "$@"
   fi
 done
-exec node --no-rehash-snapshot "$entry" "$@"
+exec node --no-rehash-snapshot --no-sparkplug "$entry" "$@"
