@@ -21,7 +21,7 @@ import { UsageError, fromNodeError } from '../errors.js';
 import { lockDir, makeStateDir, newState, removeStateDir, validateId, writePidFile, writeState, type StoredState } from './store.js';
 
 export { writePidFile };
-import { procStat } from './status.js';
+import { procStatByAddon } from './addon-read.js';
 import { ociState, runHooks } from './hooks.js';
 import { cgroupDirs, layoutInfo, openManager } from './cgroup.js';
 import type { CgroupManager } from '../cgroups/manager.js';
@@ -188,7 +188,8 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     pid = init.pid;
     await init.stage1Reaped;
     state.pid = pid;
-    state.startTime = procStat(pid)?.startTime ?? 0;
+    // one addon call, no fs round trips: the addon is loaded already
+    state.startTime = procStatByAddon(pid)?.startTime ?? 0;
     state.phase = 'created';
     state.rootless = rootless && userns;
     writeState(dir, state);

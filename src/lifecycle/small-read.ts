@@ -10,10 +10,13 @@
 import * as fs from 'node:fs';
 
 const O_CLOEXEC = 0o2000000;
-const buf = Buffer.allocUnsafe(64 * 1024);
+// Allocated at first use, not when a bundle loads: `run` and `create` carry
+// this module but read through the addon (addon-read.ts).
+let shared: Buffer | undefined;
 
 /** The file's text (latin1 or utf8); throws Node's usual ENOENT & co. A file of 64 KiB or more is read whole, the slow way. */
 export function readSmall(path: string, encoding: 'utf8' | 'latin1' = 'utf8'): string {
+  const buf = (shared ??= Buffer.allocUnsafe(64 * 1024));
   const fd = fs.openSync(path, fs.constants.O_RDONLY | O_CLOEXEC);
   try {
     const n = fs.readSync(fd, buf, 0, buf.length, null);
