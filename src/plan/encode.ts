@@ -107,7 +107,11 @@ function writeOp(w: Writer, op: InitOp): void {
     if (value === undefined) continue;
     const field = (FIELDS as Record<string, readonly [number, string]>)[name];
     if (field === undefined) throw new Error(`plan op ${op.kind}: unknown field ${name}`);
-    const [id, type] = field;
+    // indexed, not destructured: array destructuring runs the iterator
+    // protocol, which the interpreter does not optimize away (this code runs
+    // once per process, never warm)
+    const id = field[0];
+    const type = field[1];
     if (type === 'u64') w.u64(id, value as number | bigint);
     else if (type === 'str') w.str(id, name, value as string);
     else if (type === 'strs') for (const s of value as string[]) w.str(id, name, s);
