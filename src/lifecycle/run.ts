@@ -10,7 +10,7 @@ import { exitStatus, forwardSignals } from '../process/signals.js';
 export { exitStatus, forwardSignals };
 import { createContainer, type CreateOptions } from './create.js';
 import { startCreated } from './start.js';
-import { deleteContainer } from './delete.js';
+import { deleteContainer, deleteCreated } from './delete.js';
 import type { Globals } from './context.js';
 import { bundleMode } from '../vm/dispatch.js';
 import { resolve } from 'node:path';
@@ -64,6 +64,6 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
   const result = await addon().waitExit(created.pid);
   stop();
   await relay?.finish();
-  if (!o.keep) await deleteContainer(g, id, true);
+  if (!o.keep) await deleteCreated(g, created);
   return exitStatus(result);
 }

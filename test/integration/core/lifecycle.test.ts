@@ -222,6 +222,16 @@ console.log(JSON.stringify({ status: r.status, stderr: r.stderr, left }));`;
     expect(leftovers(root, id)).toEqual([]);
   });
 
+  it('run whose container another shell deletes with --force meanwhile exits with the kill, cleanly, and leaves nothing', async () => {
+    // run then deletes from the state create returned (delete.ts deleteCreated):
+    // it must notice the container is gone rather than fail or remove twice
+    const { id, err, done } = await runWaiting();
+    expect(joey(root, ['delete', '--force', id]).status).toBe(0);
+    expect(await done).toBe(128 + 9);
+    expect(err()).toBe('');
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
   it('run -d returns while the container runs', () => {
     const bundle = makeBundle(['probe', 'wait-signal']);
     bundles.push(bundle);
