@@ -24,7 +24,7 @@ export { writePidFile };
 import { procStatByAddon } from './addon-read.js';
 import { ociState, runHooks } from './hooks.js';
 import { cgroupDirs, layoutInfo, openManager } from './cgroup.js';
-import type { CgroupManager } from '../cgroups/manager.js';
+import type { CgroupHandle, CgroupManager } from '../cgroups/manager.js';
 import type { Globals } from './context.js';
 import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { compileSeccompCached } from '../linux/seccomp-cache.js';
@@ -46,6 +46,8 @@ export interface Created {
   dir: string;
   spec: Spec;
   state: StoredState;
+  /** the container's cgroups as create made them: `run` deletes through them, not a reopening */
+  cgroups?: CgroupHandle;
 }
 
 const AT_FDCWD = -100;
@@ -194,7 +196,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     state.rootless = rootless && userns;
     writeState(dir, state);
     if (o.pidFile) writePidFile(o.pidFile, pid);
-    return { id, pid, dir, spec, state };
+    return { id, pid, dir, spec, state, cgroups: manager };
   } catch (err) {
     started?.abandon();
     killAndWait(manager, pid);
