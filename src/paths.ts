@@ -9,9 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 declare const __joeyBundleFile: string | undefined;
 
-let cached: string | undefined;
+// One answer per process: joey.cjs and the verb's bundle each carry a copy
+// of this module (scripts/bundle.mjs), both in dist/cli-bundle/, and the
+// walk up with existsSync cost the verb's bundle ~0.3 ms again at load.
+const shared = globalThis as { __joeyProjectRoot?: string };
 
 export function projectRoot(): string {
+  const cached = shared.__joeyProjectRoot;
   if (cached) return cached;
   // In the CommonJS bundles (dist/cli-bundle/*.cjs) scripts/bundle.mjs defines
   // __joeyBundleFile as __filename: no URL round trip there.
@@ -21,6 +25,6 @@ export function projectRoot(): string {
     if (up === dir) throw new Error('joey: cannot find the checkout (no package.json above the code)');
     dir = up;
   }
-  cached = dir;
+  shared.__joeyProjectRoot = dir;
   return dir;
 }

@@ -24,4 +24,10 @@ describe.runIf(existsSync(ESM))('projectRoot', () => {
     const r = spawnSync(join(TOP, 'bin', 'joey'), ['--root', '/nonexistent-root', 'kill', 'nope', 'KILL'], { encoding: 'utf8' });
     expect(r.stderr).toBe('joey: container does not exist\n');
   });
+  it('is found once per process: a second copy of the module (joey.cjs and the verb bundle each have one) reuses the answer', () => {
+    const script = `import(${JSON.stringify(ESM)}).then((m) => { const a = m.projectRoot(); console.log(a, globalThis.__joeyProjectRoot === a); globalThis.__joeyProjectRoot = '/elsewhere'; console.log(m.projectRoot()); })`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${TOP} true\n/elsewhere\n`);
+  });
 });
