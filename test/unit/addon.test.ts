@@ -173,6 +173,18 @@ describe('fstatfsType', () => {
   });
 });
 
+/** exec the file behind `fd` (a copy or an overlay of `true`) through /proc/self/fd: it runs and exits 0 */
+function expectRunsTrue(fd: number): void {
+  a.setCloexec(fd, false);
+  try {
+    const r = spawnSync(`/proc/self/fd/${fd}`, [], { stdio: 'ignore' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+  } finally {
+    a.setCloexec(fd, true);
+  }
+}
+
 describe('sealed memfds (CVE-2019-5736)', () => {
   it('sealedCopy holds the file and refuses every write', () => {
     const src = path.join(tmp, 'binary');
@@ -196,15 +208,7 @@ describe('sealed memfds (CVE-2019-5736)', () => {
   });
 
   it('sealedCopy of a real executable can be run', () => {
-    const fd = keep(a.sealedCopy('/bin/true', 'true'));
-    a.setCloexec(fd, false);
-    try {
-      const r = spawnSync(`/proc/self/fd/${fd}`, [], { stdio: 'ignore' });
-      expect(r.error).toBeUndefined();
-      expect(r.status).toBe(0);
-    } finally {
-      a.setCloexec(fd, true);
-    }
+    expectRunsTrue(keep(a.sealedCopy('/bin/true', 'true')));
   });
 
   it('sealedCopy refuses a missing file and a directory', () => {
@@ -255,15 +259,7 @@ describe.runIf(process.geteuid?.() === 0)('a read-only overlay of the init (CVE-
   });
 
   it('sealedOverlay of a real executable can be run', () => {
-    const fd = keep(a.sealedOverlay('/usr/bin', 'true', empty));
-    a.setCloexec(fd, false);
-    try {
-      const r = spawnSync(`/proc/self/fd/${fd}`, [], { stdio: 'ignore' });
-      expect(r.error).toBeUndefined();
-      expect(r.status).toBe(0);
-    } finally {
-      a.setCloexec(fd, true);
-    }
+    expectRunsTrue(keep(a.sealedOverlay('/usr/bin', 'true', empty)));
   });
 
   it('sealedOverlay refuses what it cannot express or find, for the caller to fall back to a copy', () => {
