@@ -11,21 +11,29 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 /**
  * Forward our signals until the returned function is called: to a pid, or
  * through `send` (the --vm backend forwards them over its control channel).
+ *
+ * Stopping only disarms the handlers; they stay installed until the process
+ * ends. Removing them closed one libuv signal handle per signal, ~0.26 ms of
+ * every foreground `run` and `exec`, which end a moment later anyway. And a
+ * signal that arrives after the container is gone (while `run` deletes it)
+ * is dropped rather than killing joey half-way through the cleanup, as runc's
+ * signal loop drops it.
  */
 export function forwardSignals(target: number | ((sig: NodeJS.Signals, signo: number) => void)): () => void {
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      try {
-        if (typeof target === 'number') process.kill(target, sig);
-        else target(sig, SIGNALS[sig]!);
-      } catch {
-        /* gone */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  return () => handlers.forEach(([sig, h]) => process.off(sig, h));
+  let live = true;
+  const h = (sig: NodeJS.Signals) => {
+    if (!live) return;
+    try {
+      if (typeof target === 'number') process.kill(target, sig);
+      else target(sig, SIGNALS[sig]!);
+    } catch {
+      /* gone */
+    }
+  };
+  for (const sig of FORWARDED) process.on(sig, h);
+  return () => {
+    live = false;
+  };
 }
 
 export function exitStatus(r: { code: number | null; signal: number | null }): number {
