@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "addon.h"
@@ -24,26 +25,93 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-/* replaceFile(tmp, path): `tmp`'s file becomes `path`; `tmp` is gone after. */
-static napi_value
-js_replace_file (napi_env env, napi_callback_info info)
+/* `tmp`'s file becomes `path`; `tmp` is gone after. Returns the syscall that
+ * failed (errno set), or NULL. */
+static const char *
+replace (const char *tmp, const char *path)
 {
-  napi_value argv[2];
-  cleanup_free char *tmp = NULL;
-  cleanup_free char *path = NULL;
-  if (!get_args (env, info, 2, argv) || !arg_string (env, argv[0], "tmp", &tmp) || !arg_string (env, argv[1], "path", &path))
-    return NULL;
   if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0)
     {
       /* `tmp` now names the old version */
       if (unlink (tmp) < 0 && errno != ENOENT)
-        return throw_errno (env, errno, "unlink");
-      return make_undefined (env);
+        return "unlink";
+      return NULL;
     }
   if (errno != ENOENT && errno != EINVAL && errno != ENOSYS)
-    return throw_errno (env, errno, "renameat2");
+    return "renameat2";
   if (rename (tmp, path) < 0)
-    return throw_errno (env, errno, "rename");
+    return "rename";
+  return NULL;
+}
+
+/* writeReplacing(tmp, path, data, mode): `data` (a string, as UTF-8, or a
+ * Buffer) written to a new file `tmp` (O_EXCL) with `mode`, which then
+ * replaces `path` as above. One call for what took Node's fs four
+ * (open, write, close, then the replacement), each through fs's validation,
+ * ~0.2 ms per state.json here while that JS has not run before. */
+static napi_value
+js_write_replacing (napi_env env, napi_callback_info info)
+{
+  napi_value argv[4];
+  cleanup_free char *tmp = NULL;
+  cleanup_free char *path = NULL;
+  cleanup_free char *text = NULL;
+  void *data = NULL;
+  size_t len = 0;
+  int64_t mode;
+  if (!get_args (env, info, 4, argv) || !arg_string (env, argv[0], "tmp", &tmp) || !arg_string (env, argv[1], "path", &path)
+      || !arg_int (env, argv[3], "mode", 0, 07777, &mode))
+    return NULL;
+  napi_valuetype t;
+  if (napi_typeof (env, argv[2], &t) != napi_ok)
+    return NULL;
+  if (t == napi_string)
+    {
+      if (napi_get_value_string_utf8 (env, argv[2], NULL, 0, &len) != napi_ok)
+        return NULL;
+      text = malloc (len + 1);
+      if (!text)
+        return throw_errno (env, ENOMEM, "malloc");
+      if (napi_get_value_string_utf8 (env, argv[2], text, len + 1, &len) != napi_ok)
+        return NULL;
+      data = text;
+    }
+  else if (!arg_buffer (env, argv[2], "data", &data, &len))
+    return NULL;
+
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, (mode_t) mode);
+  if (fd < 0)
+    return throw_errno (env, errno, "open");
+  const char *p = data;
+  size_t left = len;
+  while (left > 0)
+    {
+      ssize_t n = write (fd, p, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int e = errno;
+          close (fd);
+          unlink (tmp);
+          return throw_errno (env, e, "write");
+        }
+      p += n;
+      left -= (size_t) n;
+    }
+  if (close (fd) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return throw_errno (env, e, "close");
+    }
+  const char *failed = replace (tmp, path);
+  if (failed)
+    {
+      int e = errno;
+      unlink (tmp);
+      return throw_errno (env, e, failed);
+    }
   return make_undefined (env);
 }
 
@@ -51,7 +119,7 @@ napi_status
 register_replace (napi_env env, napi_value exports)
 {
   napi_property_descriptor props[] = {
-    EXPORT ("replaceFile", js_replace_file),
+    EXPORT ("writeReplacing", js_write_replacing),
   };
   return REGISTER (env, exports, props);
 }

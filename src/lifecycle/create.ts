@@ -18,7 +18,7 @@ import type { Plan } from '../plan/ops.js';
 import { spawnInit, startInit, writeIdMaps, type StartedInit } from '../process/spawn-init.js';
 import { addon } from '../native/addon.js';
 import { UsageError, fromNodeError } from '../errors.js';
-import { lockDir, makeStateDir, newState, removeStateDir, validateId, writePidFile, writeState, type StoredState } from './store.js';
+import { lockDir, makeStateDir, newState, removeStateDir, validateId, writeAtomic, writePidFile, writeState, type StoredState } from './store.js';
 
 export { writePidFile };
 import { procStatByAddon } from './addon-read.js';
@@ -156,7 +156,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     });
     for (const w of plan.warnings) g.warn(w);
 
-    fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
     fs.chmodSync(join(dir, 'exec.fifo'), 0o622);
 

@@ -103,14 +103,7 @@ export function makeStateDir(root: string, id: string): string {
 }
 
 export function writeAtomic(path: string, data: string | Buffer, mode = 0o600): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_CLOEXEC, mode);
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-  } finally {
-    fs.closeSync(fd);
-  }
-  addon().replaceFile(tmp, path);
+  addon().writeReplacing(`${path}.${process.pid}.tmp`, path, data, mode);
 }
 
 // The cgroup section (~1.2 KB of a ~1.4 KB state.json: paths, created dirs,

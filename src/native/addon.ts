@@ -72,8 +72,8 @@ export interface Addon {
    * `stopAt`: a text holding it ends before its first occurrence, with `append` put in its place.
    */
   readFiles(paths: string[], opts?: { oneRead?: boolean; stopAt?: string; append?: string }): (string | null)[];
-  /** `tmp` becomes `path` atomically: names exchanged then the old version unlinked, or rename(2) (replace.c) */
-  replaceFile(tmp: string, path: string): void;
+  /** `data` written to a new file `tmp` (O_EXCL, `mode`), which then replaces `path` atomically (renameat2 RENAME_EXCHANGE, else rename; native/addon/replace.c) */
+  writeReplacing(tmp: string, path: string, data: string | Buffer, mode: number): void;
   /** the file as a read-only Buffer over a private mapping (map.c); only for files replaced by rename(2) */
   mapBuffer(path: string): Buffer;
   /** the file's text, an external string over a mapping when it is ASCII (map.c); only for files replaced by rename(2) */

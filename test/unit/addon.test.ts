@@ -864,29 +864,41 @@ describe('mapped files (map.c, for the verb bundles and their code cache)', () =
   });
 });
 
-describe('replaceFile (replace.c, for store.ts writeAtomic)', () => {
-  it('puts the new file in place over an old one and over nothing, leaving no temporary name', () => {
+describe('writeReplacing (replace.c, for store.ts writeAtomic)', () => {
+  it('writes a new file and puts it in place over nothing and over an old one, leaving no temporary name', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joey-replace-'));
     try {
       const file = path.join(dir, 'state.json');
-      fs.writeFileSync(`${file}.tmp`, 'first');
-      const ino = fs.statSync(`${file}.tmp`).ino;
-      a.replaceFile(`${file}.tmp`, file); // no target yet: a rename
+      a.writeReplacing(`${file}.tmp`, file, 'first', 0o640); // no target yet: a rename
       expect(fs.readFileSync(file, 'utf8')).toBe('first');
-      expect(fs.statSync(file).ino).toBe(ino);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o640 & ~process.umask());
       const old = fs.openSync(file, 'r');
       try {
-        fs.writeFileSync(`${file}.tmp`, 'second');
-        a.replaceFile(`${file}.tmp`, file); // over the old one: the names exchanged, the old one unlinked
-        expect(fs.readFileSync(file, 'utf8')).toBe('second');
+        a.writeReplacing(`${file}.tmp`, file, Buffer.from('second é'), 0o600); // over the old one: exchanged, the old one unlinked
+        expect(fs.readFileSync(file, 'utf8')).toBe('second é');
         expect(fs.readdirSync(dir)).toEqual(['state.json']);
         expect(fs.fstatSync(old).nlink).toBe(0); // the old version is gone, not left under another name
         expect(fs.readFileSync(old, 'utf8')).toBe('first');
       } finally {
         fs.closeSync(old);
       }
-      expect(thrown(() => a.replaceFile(path.join(dir, 'missing'), file)).code).toBe('ENOENT');
-      expect(fs.readFileSync(file, 'utf8')).toBe('second');
+      // a string is written as UTF-8, and an empty one makes an empty file
+      a.writeReplacing(`${file}.tmp`, file, 'ünïcode', 0o600);
+      expect(fs.readFileSync(file, 'utf8')).toBe('ünïcode');
+      a.writeReplacing(`${file}.tmp`, file, '', 0o600);
+      expect(fs.readFileSync(file, 'utf8')).toBe('');
+      // the temporary name is made with O_EXCL: one already there is an error, and both files stay
+      fs.writeFileSync(`${file}.tmp`, 'someone else');
+      const busy = thrown(() => a.writeReplacing(`${file}.tmp`, file, 'third', 0o600));
+      expect(busy.code).toBe('EEXIST');
+      expect(busy.syscall).toBe('open');
+      expect(fs.readFileSync(`${file}.tmp`, 'utf8')).toBe('someone else');
+      expect(fs.readFileSync(file, 'utf8')).toBe('');
+      fs.unlinkSync(`${file}.tmp`);
+      // no directory: nothing written, no temporary left
+      expect(thrown(() => a.writeReplacing(path.join(dir, 'no', 'x.tmp'), path.join(dir, 'no', 'x'), 'y', 0o600)).code).toBe('ENOENT');
+      expect(fs.readdirSync(dir)).toEqual(['state.json']);
+      expect(() => a.writeReplacing(`${file}.tmp`, file, 42 as unknown as string, 0o600)).toThrow(TypeError);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
