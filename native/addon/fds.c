@@ -89,7 +89,9 @@ js_flock (napi_env env, napi_callback_info info)
   return make_undefined (env);
 }
 
-/* mkfifoat(dirfd, path, mode) */
+/* mkfifoat(dirfd, path, mode): the FIFO gets exactly `mode`, whatever the
+ * umask (fchmodat after it, as `mkfifo -m` does): one call for what took an
+ * fs.chmodSync after it */
 static napi_value
 js_mkfifoat (napi_env env, napi_callback_info info)
 {
@@ -103,6 +105,8 @@ js_mkfifoat (napi_env env, napi_callback_info info)
     return NULL;
   if (mkfifoat (dirfd, path, (mode_t) mode) < 0)
     return throw_errno (env, errno, "mkfifoat");
+  if (fchmodat (dirfd, path, (mode_t) mode, 0) < 0)
+    return throw_errno (env, errno, "fchmodat");
   return make_undefined (env);
 }
 

@@ -158,7 +158,6 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
 
     writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
-    fs.chmodSync(join(dir, 'exec.fifo'), 0o622);
 
     const m = manager;
     const handover = started;

@@ -16,8 +16,9 @@ import { aliveByAddon, readStateByAddon } from './addon-read.js';
 import { ociState, runHooks } from './hooks.js';
 import type { Globals } from './context.js';
 
+const AT_FDCWD = -100;
+const O_RDONLY = 0;
 const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
 
 /**
  * Release the init and wait until it has exec'd; throws if it died first.
@@ -34,7 +35,8 @@ function releaseInit(fifo: string, pid: number): void {
   const pidfd = a.pidfdOpen(pid);
   let fd = -1;
   try {
-    fd = fs.openSync(fifo, fs.constants.O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    // the addon's openat2 (O_CLOEXEC added): no first run of fs's validation
+    fd = a.openat2(AT_FDCWD, fifo, O_RDONLY | O_NONBLOCK, 0, 0);
     const buf = Buffer.alloc(16);
     let got = 0;
     for (;;) {
@@ -51,7 +53,7 @@ function releaseInit(fifo: string, pid: number): void {
     }
     if (got === 0) throw new StateError('cannot start a container that has stopped');
   } finally {
-    if (fd >= 0) fs.closeSync(fd);
+    if (fd >= 0) a.close(fd);
     a.close(pidfd);
   }
 }

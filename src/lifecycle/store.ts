@@ -60,8 +60,9 @@ export function mayHaveHooks(s: StoredState, kind: string): boolean {
   return !s.hooks || s.hooks.includes(kind);
 }
 
-// libuv opens everything close-on-exec anyway; say it where it matters.
-const O_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const O_RDONLY = 0;
+const O_CREAT = 0o100;
 
 // SECURITY(security.md row 16): an id is one file name under --root, never a path.
 const ID_RE = /^[\w+\-.]+$/;
@@ -87,19 +88,33 @@ export function ensureRoot(root: string): void {
   }
 }
 
-/** Make <root>/<id>; an existing one means the id is taken. */
+/**
+ * Make <root>/<id>; an existing one means the id is taken. Through the addon
+ * (mkdirat), which create loads anyway: Node's fs.mkdirSync runs its JS
+ * validation for the first time here, and the root exists on every create
+ * but a host's first, which alone makes it (ENOENT).
+ */
 export function makeStateDir(root: string, id: string): string {
-  ensureRoot(root);
   const dir = stateDir(root, id);
+  let made: boolean;
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    made = mkdirOnce(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new StateError(`container with id exists: ${id}`, { code: 'EEXISTS' });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromNodeError(err, 'create state directory', dir);
+    ensureRoot(root);
+    try {
+      made = mkdirOnce(dir);
+    } catch (again) {
+      throw fromNodeError(again, 'create state directory', dir);
     }
-    throw fromNodeError(err, 'create state directory', dir);
   }
+  if (!made) throw new StateError(`container with id exists: ${id}`, { code: 'EEXISTS' });
   return dir;
+}
+
+/** mkdir(2) of a state directory: false if it existed */
+function mkdirOnce(dir: string): boolean {
+  return addon().mkdirat(AT_FDCWD, dir, 0o711);
 }
 
 export function writeAtomic(path: string, data: string | Buffer, mode = 0o600): void {
@@ -184,8 +199,16 @@ export function removeStateDir(dir: string): void {
 
 /** An exclusive flock on <dir>/.lock, held until the fd is closed (or we exit). */
 export function lockDir(dir: string): number {
-  const fd = fs.openSync(join(dir, '.lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT | O_CLOEXEC, 0o600);
-  addon().flock(fd, LOCK_EX);
+  // the addon's openat2 (O_CLOEXEC added), not fs.openSync: one native call
+  // on every create, start, delete and run path, without fs's validation
+  const a = addon();
+  const fd = a.openat2(AT_FDCWD, join(dir, '.lock'), O_RDONLY | O_CREAT, 0o600, 0);
+  try {
+    a.flock(fd, LOCK_EX);
+  } catch (err) {
+    a.close(fd);
+    throw err;
+  }
   return fd;
 }
 

@@ -88,7 +88,7 @@ export interface Addon {
   removeFlatDir(path: string): void;
   /** faccessat(F_OK) for each path: nothing is opened, so safe for exec.fifo */
   pathsExist(paths: string[]): boolean[];
-  /** mkfifoat(2) */
+  /** mkfifoat(2), then fchmodat(2): the FIFO gets exactly `mode`, whatever the umask */
   mkfifoat(dirfd: number, path: string, mode: number): void;
   /** clear (false) or set (true) FD_CLOEXEC */
   setCloexec(fd: number, on: boolean): void;
