@@ -9,6 +9,26 @@ import { isoTime } from '../time.js';
 
 export type LogFormat = 'text' | 'json';
 
+let quiet = false;
+
+/**
+ * process.stderr, made to survive a reader that went away: a write to a
+ * closed pipe (`joey --debug run … | head`) makes the stream emit 'error'
+ * (EPIPE) on the next tick, and without a listener that is an uncaught
+ * exception that ends joey wherever it is, a foreground `run` in the middle
+ * of its cleanup with the container half made. The message is lost either
+ * way. Not done at start-up: touching process.stderr builds the stream, which
+ * the fast path avoids.
+ */
+function stderr(): NodeJS.WriteStream {
+  const s = process.stderr;
+  if (!quiet) {
+    s.on('error', () => {});
+    quiet = true;
+  }
+  return s;
+}
+
 export class Logger {
   constructor(
     private readonly file: string | undefined,
@@ -34,16 +54,16 @@ export class Logger {
 
   error(msg: string): void {
     this.write('error', msg);
-    process.stderr.write(`joey: ${msg}\n`);
+    stderr().write(`joey: ${msg}\n`);
   }
 
   /** Warnings must not reach the container's stdio: the log if there is one, else stderr. */
   warn(msg: string): void {
-    if (!this.write('warning', msg)) process.stderr.write(`joey: warning: ${msg}\n`);
+    if (!this.write('warning', msg)) stderr().write(`joey: warning: ${msg}\n`);
   }
 
   debug(msg: string): void {
     if (!this.debugEnabled) return;
-    if (!this.write('debug', msg)) process.stderr.write(`joey: debug: ${msg}\n`);
+    if (!this.write('debug', msg)) stderr().write(`joey: debug: ${msg}\n`);
   }
 }

@@ -232,6 +232,20 @@ console.log(JSON.stringify({ status: r.status, stderr: r.stderr, left }));`;
     expect(leftovers(root, id)).toEqual([]);
   });
 
+  it('run --debug whose stderr reader has gone (`| head`) still runs, cleans up and exits with the process status', async () => {
+    // every debug line then fails with EPIPE: that must neither end joey
+    // half-way (an uncaught stream error) nor leave the container behind
+    const bundle = makeBundle(['probe', 'exit', '3']);
+    bundles.push(bundle);
+    const id = cid();
+    ids.push(id);
+    const child = spawn(JOEY, ['--root', root, '--debug', 'run', '--bundle', bundle, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.destroy();
+    const status = await new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    expect(status).toBe(3);
+    expect(leftovers(root, id)).toEqual([]);
+  });
+
   it('run -d returns while the container runs', () => {
     const bundle = makeBundle(['probe', 'wait-signal']);
     bundles.push(bundle);
