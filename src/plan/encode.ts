@@ -92,8 +92,9 @@ class Writer {
     this.length = base + n + 1;
     this.u32(n + 1, at);
   }
+  /** the bytes written: a view, not a copy (the writer is not used after) */
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.length));
+    return this.buf.subarray(0, this.length);
   }
 }
 
@@ -131,9 +132,15 @@ export function initOps(plan: Plan): InitOp[] {
   return plan.ops.filter((op): op is InitOp => op.stage !== 'runtime');
 }
 
-export function encodePlan(plan: Plan, flags = 0): Buffer {
+/**
+ * The plan's wire encoding. `msg`: a sync-protocol message type to put in
+ * front (spawn-init.ts sends MSG.PLAN), written here so that the message is
+ * not a second buffer concatenated with a copy of the plan.
+ */
+export function encodePlan(plan: Plan, flags = 0, msg?: number): Buffer {
   const ops = initOps(plan);
   const w = new Writer();
+  if (msg !== undefined) w.u32(msg);
   w.u32(PLAN_MAGIC);
   w.u32(PLAN_VERSION);
   w.u32(flags);

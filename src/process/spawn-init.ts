@@ -164,7 +164,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   // The plan is encoded before the init exists: it is pure Node work, and
   // done after the spawn it was the init that waited for it.
   const flags = (opts.trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
-  const planMsg = u32(MSG.PLAN, encodePlan(plan, flags));
+  const planMsg = encodePlan(plan, flags, MSG.PLAN);
   const ops = initOps(plan);
   const a = addon();
   const tHandover = TIMINGS ? process.hrtime.bigint() : 0n;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderProtocolHeader } from '../../../src/plan/protocol-header.js';
 import { encodeOp, encodePlan } from '../../../src/plan/encode.js';
-import { FIELDS, OP_KINDS, PLAN_MAGIC } from '../../../src/plan/ops.js';
+import { FIELDS, MSG, OP_KINDS, PLAN_MAGIC } from '../../../src/plan/ops.js';
 import type { Plan } from '../../../src/plan/ops.js';
 
 describe('protocol.h', () => {
@@ -79,5 +79,9 @@ describe('encode', () => {
     expect(buf.readUInt32LE(0)).toBe(PLAN_MAGIC);
     expect(buf.readUInt32LE(8)).toBe(1);
     expect(buf.readUInt32LE(12)).toBe(1);
+    // with a message type in front (the sync protocol's PLAN): that u32, then the same bytes
+    const msg = encodePlan(plan, 1, MSG.PLAN);
+    expect(msg.readUInt32LE(0)).toBe(MSG.PLAN);
+    expect(msg.subarray(4).equals(buf)).toBe(true);
   });
 });
