@@ -79,6 +79,9 @@ bool arg_dirfd (napi_env env, napi_value v, const char *name, int *out);  /* >= 
 bool arg_bool (napi_env env, napi_value v, const char *name, bool *out);
 /* A NUL-free string, malloc'd into *out (free it: `cleanup_free char *s`). */
 bool arg_string (napi_env env, napi_value v, const char *name, char **out);
+/* Any string as UTF-8, NULs and all, malloc'd into *out with its length
+ * (file contents and hash input, not paths). */
+bool arg_text (napi_env env, napi_value v, const char *name, char **out, size_t *out_len);
 /* A Buffer or other ArrayBufferView; the memory stays owned by JS. */
 bool arg_buffer (napi_env env, napi_value v, const char *name, void **data, size_t *len);
 

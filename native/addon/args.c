@@ -86,7 +86,7 @@ arg_bool (napi_env env, napi_value v, const char *name, bool *out)
 }
 
 bool
-arg_string (napi_env env, napi_value v, const char *name, char **out)
+arg_text (napi_env env, napi_value v, const char *name, char **out, size_t *out_len)
 {
   napi_valuetype t;
   size_t len, copied;
@@ -108,6 +108,18 @@ arg_string (napi_env env, napi_value v, const char *name, char **out)
       throw_type (env, "`%s` must be a string", name);
       return false;
     }
+  *out = s;
+  *out_len = copied;
+  return true;
+}
+
+bool
+arg_string (napi_env env, napi_value v, const char *name, char **out)
+{
+  char *s;
+  size_t copied;
+  if (!arg_text (env, v, name, &s, &copied))
+    return false;
   /* An embedded NUL would silently cut the path short in the syscall. */
   if (strlen (s) != copied)
     {

@@ -8,7 +8,6 @@
  * microseconds. See http://www.isthe.com/chongo/tech/comp/fnv/ (FNV-1a). */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "addon.h"
 
@@ -20,13 +19,9 @@ js_fnv1a64 (napi_env env, napi_callback_info info)
   if (!get_args (env, info, 1, argv))
     return NULL;
   size_t len = 0;
-  if (napi_get_value_string_utf8 (env, argv[0], NULL, 0, &len) != napi_ok)
-    return throw_type (env, "`s` must be a string");
-  cleanup_free char *s = malloc (len + 1);
-  if (!s)
-    return throw_errno (env, 12 /* ENOMEM */, "malloc");
-  if (napi_get_value_string_utf8 (env, argv[0], s, len + 1, &len) != napi_ok)
-    return throw_type (env, "`s` must be a string");
+  cleanup_free char *s = NULL;
+  if (!arg_text (env, argv[0], "s", &s, &len))
+    return NULL;
   uint64_t h = 0xcbf29ce484222325ULL;
   for (size_t i = 0; i < len; i++)
     {

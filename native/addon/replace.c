@@ -67,12 +67,7 @@ js_write_replacing (napi_env env, napi_callback_info info)
     return NULL;
   if (t == napi_string)
     {
-      if (napi_get_value_string_utf8 (env, argv[2], NULL, 0, &len) != napi_ok)
-        return NULL;
-      text = malloc (len + 1);
-      if (!text)
-        return throw_errno (env, ENOMEM, "malloc");
-      if (napi_get_value_string_utf8 (env, argv[2], text, len + 1, &len) != napi_ok)
+      if (!arg_text (env, argv[2], "data", &text, &len))
         return NULL;
       data = text;
     }

@@ -885,6 +885,9 @@ describe('writeReplacing (replace.c, for store.ts writeAtomic)', () => {
       // a string is written as UTF-8, and an empty one makes an empty file
       a.writeReplacing(`${file}.tmp`, file, 'ünïcode', 0o600);
       expect(fs.readFileSync(file, 'utf8')).toBe('ünïcode');
+      // file contents, not a path: a NUL is written as it is
+      a.writeReplacing(`${file}.tmp`, file, 'a\0b', 0o600);
+      expect(fs.readFileSync(file).equals(Buffer.from([0x61, 0, 0x62]))).toBe(true);
       a.writeReplacing(`${file}.tmp`, file, '', 0o600);
       expect(fs.readFileSync(file, 'utf8')).toBe('');
       // the temporary name is made with O_EXCL: one already there is an error, and both files stay

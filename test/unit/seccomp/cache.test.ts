@@ -62,5 +62,7 @@ describe('compileSeccompCached', () => {
     expect(cacheName('')).toBe('cbf29ce484222325');
     expect(cacheName('a')).toBe('af63dc4c8601ec8c');
     expect(cacheName('foobar')).toBe('85944171f73967e8');
+    // every byte counts, a NUL too (arg_text, not the path reader)
+    expect(cacheName('a\0b')).not.toBe(cacheName('a'));
   });
 });
