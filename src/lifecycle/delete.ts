@@ -128,9 +128,9 @@ function poststopHooks(dir: string, s: StoredState): Hook[] | undefined {
  * `run`'s delete of the container it created and waited for, from the state
  * create returned (as startCreated does for the start): no peek and no second
  * read of state.json, and the cgroups create opened, not reopened: ~0.5 ms.
- * Still under the lock, and a container someone
- * deleted meanwhile (`delete --force` from another shell) is left alone, as
- * deleteContainer's --force leaves a missing one.
+ * Still under the lock; a container someone deleted meanwhile (`delete
+ * --force` from another shell) is left alone, as deleteContainer's --force
+ * leaves a missing one.
  */
 export async function deleteCreated(g: Globals, c: { id: string; dir: string; state: StoredState; cgroups?: CgroupHandle }): Promise<void> {
   let lock: number;
