@@ -122,6 +122,17 @@ export function leftovers(root: string, id: string): string[] {
       continue;
     }
     if (cmd.includes(id)) found.push(`process ${pid}: ${cmd.replace(/\0/g, ' ').trim()}`);
+    // An init (joey:[1:CHILD], joey:[2:INIT]) has no id in its command line,
+    // but holds exec.fifo, even once the state dir is gone.
+    else if (cmd.startsWith('joey:[')) {
+      let fds: string[] = [];
+      try {
+        fds = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        continue;
+      }
+      if (fds.some((l) => l.startsWith(`${join(root, id)}/`))) found.push(`init ${pid}: ${cmd.replace(/\0/g, ' ').trim()}`);
+    }
   }
   return found;
 }
