@@ -62,6 +62,7 @@ enum op_kind {
   OP_LOOKUP_EXEC = 47,
   OP_SET_LABEL = 48,
   OP_VERIFY_CWD = 49,
+  OP_SYNC_CGROUP = 50,
   OP_MAX_
 };
 
@@ -107,6 +108,7 @@ enum field_id {
   F_ROOTFS = 39,
   F_ATTR_SET = 40,
   F_ATTR_CLR = 41,
+  F_ANNOUNCE = 42,
   F_MAX_
 };
 
@@ -122,6 +124,7 @@ enum msg_type {
   MSG_OP = 9,
   MSG_READY = 10,
   MSG_ERROR = 11,
+  MSG_CGROUP_JOINED = 12,
 };
 
 static const char *const op_kind_names[] = {
@@ -174,6 +177,7 @@ static const char *const op_kind_names[] = {
   [47] = "lookup-exec",
   [48] = "set-label",
   [49] = "verify-cwd",
+  [50] = "sync-cgroup",
 };
 
 #endif

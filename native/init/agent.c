@@ -829,6 +829,13 @@ run_init (int io, int is_exec, int tty, int detach)
         {
         case MSG_PID:
           memcpy (is_exec ? (detach ? &detached_pid : &exec_pid) : &guest_pid, buf + 4, 4);
+          /* create's stage 2 waits at sync-cgroup; it is in the cgroup
+           * already, as its stage 1 was joined before the plan */
+          if (!is_exec && seq_send (s, MSG_CGROUP_JOINED, NULL, 0) < 0)
+            {
+              fail_errno = errno;
+              fail = "send CGROUP_JOINED";
+            }
           break;
         case MSG_USERMAP_PLS:
           fail_errno = ENOTSUP;

@@ -36,6 +36,7 @@ struct init_ctx
   char exec_path[4096];/* args[0] resolved in the container's PATH */
   char *state;         /* the container's state JSON, from HOOKS_ACK, for hooks run here */
   int gate_fd;         /* stage 2 until it sent PID: the pipe stage 1 writes our host pid into, or -1 */
+  int pid_announced;   /* stage 1 sent PID itself (fork-init's `announce`): the gate only orders */
 
   /* PLAN_FLAG_STAMPS: CLOCK_MONOTONIC ns of the init's start, the plan read
    * and the end of each op, sent with READY (stage 2 inherits stage 1's). */
@@ -53,8 +54,9 @@ int sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err);
 /* The same, returning the payload (malloc'ed, NUL-terminated) in *payload. */
 int sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_error_t *err);
 void sync_report_error (struct init_ctx *ctx, uint32_t index, const joey_error_t *err);
-/* Stage 2: read our host pid from stage 1 and send PID (done once; before
- * any other message of ours and before execve). Returns -1 if either fails. */
+/* Stage 2: read our host pid from stage 1 and send PID, unless stage 1
+ * announced it (done once; before any other message of ours and before
+ * execve). Returns -1 if either fails. */
 int sync_gate (struct init_ctx *ctx);
 
 /* namespaces.c */
@@ -64,6 +66,7 @@ int op_join_namespace (struct init_ctx *, const struct op *, joey_error_t *);
 int op_unshare (struct init_ctx *, const struct op *, joey_error_t *);
 int op_sync_idmap (struct init_ctx *, const struct op *, joey_error_t *);
 int op_fork_init (struct init_ctx *, const struct op *, joey_error_t *);
+int op_sync_cgroup (struct init_ctx *, const struct op *, joey_error_t *);
 int op_setsid (struct init_ctx *, const struct op *, joey_error_t *);
 int op_sethostname (struct init_ctx *, const struct op *, joey_error_t *);
 int op_setdomainname (struct init_ctx *, const struct op *, joey_error_t *);

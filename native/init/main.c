@@ -1,8 +1,9 @@
 /* main.c — joey's init: read the plan, run its ops in order, exec.
  *
- * The runtime (Node) spawns this program from a sealed memfd copy
- * (CVE-2019-5736) as `joey:[1:CHILD] <sync-fd> <preserve-fds>`, moves it into
- * the container's cgroup, and sends the encoded plan over the sync socket.
+ * The runtime (Node) spawns this program from a sealed copy (CVE-2019-5736)
+ * as `joey:[1:CHILD] <sync-fd> <preserve-fds>` and sends the encoded plan
+ * over the sync socket. It moves stage 2 into the container's cgroups while
+ * stage 2 mounts (create: sync-cgroup), or stage 1 before the plan (exec).
  *
  *   stage 1, joey:[1:CHILD]  join or unshare namespaces, write nothing the
  *                            container can see; `fork-init` clones stage 2
@@ -76,6 +77,7 @@ static const op_fn op_table[OP_MAX_] = {
   [OP_LOOKUP_EXEC] = op_lookup_exec,
   [OP_SET_LABEL] = op_set_label,
   [OP_VERIFY_CWD] = op_verify_cwd,
+  [OP_SYNC_CGROUP] = op_sync_cgroup,
 };
 
 static uint64_t

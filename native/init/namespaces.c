@@ -171,16 +171,27 @@ op_fork_init (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
       close (gate[1]);
       return joey_error (err, e, "clone(CLONE_PARENT)");
     }
+  /* create: the runtime joins stage 2 to the cgroups while stage 2 mounts,
+   * so it needs the pid now; stage 1 sends it before it writes the gate, which
+   * keeps it ahead of anything stage 2 says. */
+  int announce = op_u64 (op, F_ANNOUNCE, 0) != 0;
   if (pid == 0)
     {
       ctx->stage = 2;
       prctl (PR_SET_NAME, "joey:[2:INIT]", 0, 0, 0);
       close (gate[1]);
       ctx->gate_fd = gate[0];
+      ctx->pid_announced = announce;
       return 0;
     }
   close (gate[0]);
   uint32_t p = (uint32_t) pid;
+  if (announce && sync_send (ctx, MSG_PID, &p, sizeof p, NULL, 0, err) < 0)
+    {
+      close (gate[1]);
+      kill (pid, SIGKILL);
+      return -1;
+    }
   ssize_t w;
   do
     w = write (gate[1], &p, sizeof p);
@@ -193,6 +204,22 @@ op_fork_init (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
       return joey_error (err, errno, "hand stage 2 its pid");
     }
   return 1;
+}
+
+/* Stage 2 waits here until the runtime has moved it into the container's
+ * cgroups (CGROUP_JOINED), then creates its cgroup namespace: a cgroup
+ * namespace is rooted at the cgroup its creator is in, so unsharing it in
+ * stage 1, before the join, would root it at the caller's cgroup (runc's
+ * stage 2 waits for CREATECGROUPNS for the same reason). */
+int
+op_sync_cgroup (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
+{
+  if (sync_expect (ctx, MSG_CGROUP_JOINED, err) < 0)
+    return -1;
+  uint64_t flags = op_u64 (op, F_FLAGS, 0);
+  if (flags && unshare ((int) flags) < 0)
+    return joey_error (err, errno, "unshare(CLONE_NEWCGROUP)");
+  return 0;
 }
 
 int

@@ -24,6 +24,9 @@ sync_gate (struct init_ctx *ctx)
   /* EOF without a pid: stage 1 could not hand it over, and kills us */
   if (n != (ssize_t) sizeof pid)
     return -1;
+  /* Stage 1 sent PID before it wrote the pipe: ours comes after it. */
+  if (ctx->pid_announced)
+    return 0;
   joey_error_t ignored;
   return sync_send (ctx, MSG_PID, &pid, sizeof pid, NULL, 0, &ignored);
 }

@@ -125,17 +125,9 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     started = startInit(o.preserveFds ?? 0);
     const userns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
     const rootless = process.getuid?.() !== 0;
+    // Opening finds the layout and the container's paths, which the plan
+    // needs; the directories are made once the plan is sent (afterPlan).
     manager = await openManager(id, spec, undefined, rootless);
-    manager.create();
-    state.cgroup = manager.toJSON();
-    writeState(dir, state);
-    // The config's device rules plus the defaults every container needs (runc's AllowedDevices).
-    // Rootless: the default device rules are the runtime's, not the user's;
-    // without privilege there is no devices cgroup to put them in (as runc).
-    const devices = rootless && !spec.linux?.resources?.devices ? undefined : cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices);
-    manager.apply({ ...(spec.linux?.resources ?? {}), devices });
-    for (const w of rootlessCgroupWarnings(manager.warnings)) g.warn(w);
-
     const host: HostInfo = {
       cgroup: layoutInfo(manager.layout),
       cgroupPaths: cgroupDirs(manager.layout, manager.paths),
@@ -156,7 +148,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     });
     for (const w of plan.warnings) g.warn(w);
 
-    writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
+    // Stage 1 opens it first thing.
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
 
     const m = manager;
@@ -167,7 +159,22 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       {
         preserveFds: o.preserveFds,
         trace: g.trace !== undefined,
-        beforePlan: (p) => m.join(p),
+        // While stage 1 unshares and stage 2 mounts, on the other core: the
+        // cgroups, their limits and the state files. Stage 2 waits at
+        // sync-cgroup until it has been moved into the cgroups (joinInit).
+        afterPlan: () => {
+          m.create();
+          state.cgroup = m.toJSON();
+          writeState(dir, state);
+          // The config's device rules plus the defaults every container needs (runc's AllowedDevices).
+          // Rootless: the default device rules are the runtime's, not the user's;
+          // without privilege there is no devices cgroup to put them in (as runc).
+          const devices = rootless && !spec.linux?.resources?.devices ? undefined : cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices);
+          m.apply({ ...(spec.linux?.resources ?? {}), devices });
+          for (const w of rootlessCgroupWarnings(m.warnings)) g.warn(w);
+          writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
+        },
+        joinInit: (p) => m.join(p),
       },
       {
         usermap: (p) => writeIdMaps(p, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [], rootless),

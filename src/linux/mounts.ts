@@ -68,6 +68,11 @@ export interface MountContext {
   cgroupns: boolean;
   /** linux.mountLabel, only when the host has SELinux */
   mountLabel?: string;
+  /**
+   * sync-cgroup: placed before the first cgroup mount, which must show the
+   * container's own cgroups (compile places it after the mounts if none does)
+   */
+  cgroupBarrier?: InitOp;
 }
 
 /** Filesystems that take an SELinux `context=` mount option (runc's label.FormatMountLabel). */
@@ -75,9 +80,12 @@ const LABELLED = new Set(['tmpfs', 'devpts', 'mqueue', 'shm', 'ramfs']);
 
 export function mountOps(mounts: readonly Mount[] | undefined, ctx: MountContext): InitOp[] {
   const ops: InitOp[] = [];
+  let barrier = ctx.cgroupBarrier;
   (mounts ?? []).forEach((m, i) => {
     const from = `mounts[${i}]`;
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
+      if (barrier) ops.push(barrier);
+      barrier = undefined;
       ops.push(...cgroupMountOps(m, from, ctx));
       return;
     }

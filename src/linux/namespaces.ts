@@ -22,6 +22,12 @@ export interface NamespacePlan {
   created: Set<string>;
   /** the namespace types the container has at all (new or joined) */
   present: Set<string>;
+  /**
+   * A new cgroup namespace is not in stage 1's unshare: stage 2 creates it at
+   * sync-cgroup, once the runtime has moved it into the container's cgroups
+   * (the namespace's root is the cgroup its creator is in). Its flag, or 0.
+   */
+  cgroupns: { flags: number; from: string };
 }
 
 export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined): NamespacePlan {
@@ -57,14 +63,20 @@ export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined):
   join((t) => t !== 'user' && t !== 'mount');
   let flags = 0;
   const froms: string[] = [];
+  const cgroupns = { flags: 0, from: '' };
   for (const { ns, from } of list) {
     if (ns.path || ns.type === 'user') continue;
+    if (ns.type === 'cgroup') {
+      cgroupns.flags = NAMESPACES.cgroup!.flag;
+      cgroupns.from = from;
+      continue;
+    }
     flags |= NAMESPACES[ns.type]!.flag;
     froms.push(from);
   }
   if (flags) ops.push(initOp('init-child', 'unshare', { flags }, froms.join(','), SPEC));
   join((t) => t === 'mount');
-  return { ops, created, present };
+  return { ops, created, present, cgroupns };
 }
 
 export function flagName(flag: number): string {

@@ -71,7 +71,14 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     kernel: 'clone(CLONE_PARENT)',
     spec: 'config-linux.md#namespaces',
     man: ['clone(2)', 'pid_namespaces(7)'],
-    detail: 'Stage 2 is born in the new pid namespace (as PID 1). CLONE_PARENT makes it the runtime\'s child, so the caller (containerd-shim, conmon, `joey run`) reaps it; stage 1 hands it its host pid over a pipe and exits, and stage 2 sends PID to the runtime before any other message of its own (or its seccomp filter, or execve).',
+    detail: 'Stage 2 is born in the new pid namespace (as PID 1). CLONE_PARENT makes it the runtime\'s child, so the caller (containerd-shim, conmon, `joey run`) reaps it; stage 1 hands it its host pid over a pipe and exits, and stage 2 sends PID to the runtime before any other message of its own (or its seccomp filter, or execve). When create needs the pid early, for the cgroup join (`announce`), stage 1 sends PID itself before it writes the pipe.',
+  },
+  'sync-cgroup': {
+    title: 'wait until the runtime has moved this process into the container\'s cgroups, then create the cgroup namespace',
+    kernel: 'MSG CGROUP_JOINED over the sync socket; unshare(CLONE_NEWCGROUP)',
+    spec: 'config-linux.md#control-groups, config-linux.md#namespaces',
+    man: ['cgroups(7)', 'cgroup_namespaces(7)', 'unshare(2)'],
+    detail: 'The runtime creates the cgroups, writes the resource limits and device rules, and writes stage 2\'s pid into cgroup.procs while stage 2 is already setting up its mounts (fork-init announces the pid at once). Stage 2 waits here, before the first cgroup mount and before any device node or hook, so everything from here on runs inside the container\'s cgroups. A new cgroup namespace is created only now: its root is the cgroup the process is in when it unshares (runc waits for its parent\'s CREATECGROUPNS for the same reason).',
   },
   setsid: {
     title: 'start a new session',
@@ -436,11 +443,11 @@ export const RUNTIME_OP_CATALOGUE: Record<RuntimeOpKind, OpExplanation> = {
     detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials.',
   },
   'cgroup-join': {
-    title: 'move the init into the container\'s cgroup before it runs',
+    title: 'move the init into the container\'s cgroup',
     kernel: 'write <pid> to cgroup.procs',
     spec: 'config-linux.md#control-groups',
     man: ['cgroups(7)'],
-    detail: 'Before any op runs, so every process the container ever has is accounted and limited.',
+    detail: 'create: stage 2, as soon as fork-init announces its pid, while it mounts; it waits at sync-cgroup, before its cgroup mounts, device nodes, hooks and the process, so every process the container ever has is accounted and limited. exec: stage 1, before the plan is sent.',
   },
   'write-idmap': {
     title: 'write the init\'s uid_map and gid_map',

@@ -70,6 +70,7 @@ export const OP_KINDS = {
   'lookup-exec': 47,
   'set-label': 48,
   'verify-cwd': 49,
+  'sync-cgroup': 50,
 } as const;
 export type InitOpKind = keyof typeof OP_KINDS;
 
@@ -125,6 +126,8 @@ export const FIELDS = {
   /** a mount's recursive attributes for mount_setattr (rro etc.) */
   attr_set: [40, 'u64'],
   attr_clr: [41, 'u64'],
+  /** for fork-init: stage 1 sends stage 2's pid itself, at once (the runtime joins it to the cgroups while it mounts) */
+  announce: [42, 'u64'],
 } as const satisfies Record<string, readonly [number, FieldType]>;
 export type FieldName = keyof typeof FIELDS;
 
@@ -138,7 +141,13 @@ export type FieldName = keyof typeof FIELDS;
  *                                 <--  USERMAP_ACK
  *     PID {stage-2 host pid u32}  -->  (the container's pid; stage 2 sends it,
  *                                      from stage 1 over a pipe, before any
- *                                      other message of its own)
+ *                                      other message of its own; with
+ *                                      fork-init's `announce`, stage 1 sends
+ *                                      it at once, then writes the pipe)
+ *                                      create: move stage 2 into the cgroups
+ *                                 <--  CGROUP_JOINED (stage 2 waits for it at
+ *                                      sync-cgroup, then unshares its cgroup
+ *                                      namespace)
  *     HOOKS_PLS                   -->  run prestart + createRuntime hooks
  *                                 <--  HOOKS_ACK
  *     SECCOMP_FD + SCM_RIGHTS     -->  hand the notify fd to linux.seccomp.listenerPath
@@ -160,6 +169,7 @@ export const MSG = {
   OP: 9,
   READY: 10,
   ERROR: 11,
+  CGROUP_JOINED: 12,
 } as const;
 
 /** Plan header flags. */

@@ -27,7 +27,9 @@ export function describeOp(op: Op): string {
     case 'sync-idmap':
       return 'request uid_map/gid_map from the runtime, then setresuid(0)/setresgid(0)';
     case 'fork-init':
-      return 'clone(CLONE_PARENT) → stage 2';
+      return `clone(CLONE_PARENT) → stage 2${a.announce ? '; send its pid to the runtime at once' : ''}`;
+    case 'sync-cgroup':
+      return `wait for CGROUP_JOINED (the runtime has moved us into the cgroups)${a.flags ? `; unshare(${flagNames(Number(a.flags), CLONE)})` : ''}`;
     case 'set-propagation':
       return `mount(NULL, "/", NULL, ${ms(a.flags)})`;
     case 'bind-rootfs':

@@ -62,8 +62,18 @@ export interface InitHandlers {
 
 export interface SpawnOptions {
   preserveFds?: number;
-  /** called with stage 1's pid before the plan is sent: the cgroup join */
+  /** called with stage 1's pid before the plan is sent: exec's cgroup join */
   beforePlan?(pid: number): void;
+  /**
+   * Node's work that overlaps the init's once the plan is sent (create: the
+   * cgroups and their limits, the state files). If it throws, the init dies.
+   */
+  afterPlan?(): void;
+  /**
+   * A plan with sync-cgroup: called with stage 2's pid as soon as fork-init
+   * announces it (the cgroup join); CGROUP_JOINED then lets stage 2 on.
+   */
+  joinInit?(pid: number): void;
   trace?: boolean;
   /** how long to wait for the init between messages */
   timeoutMs?: number;
@@ -150,7 +160,7 @@ export function startInit(preserveFds = 0): StartedInit {
         } catch {
           /* already gone (a zombie until reaped: its pid cannot be reused) */
         }
-        void reapStage1(pid);
+        void reapInit(pid);
         a.close(fd);
       },
     };
@@ -177,7 +187,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   const pid = init0.pid;
   let stage2 = 0;
   // Nobody else reaps stage 1 (libuv only reaps its own children); we do,
-  // once it has said READY or failed (reapStage1).
+  // once it has said READY or failed (reapInit).
   const stage1 = pid;
   const killStage1 = () => {
     try {
@@ -186,6 +196,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
       /* already gone (a zombie until reaped: its pid cannot be reused) */
     }
   };
+  const barrier = plan.ops.some((op) => op.kind === 'sync-cgroup');
   try {
     if (TIMINGS) tJoin0 = process.hrtime.bigint();
     opts.beforePlan?.(pid);
@@ -193,6 +204,8 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
 
     a.sendmsg(parentFd, planMsg, []);
     step('sent');
+    opts.afterPlan?.();
+    step('afterPlan');
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
@@ -209,6 +222,23 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
           step('pid');
           stage2 = body.readUInt32LE(0);
           handlers.pid?.(stage2);
+          if (barrier) {
+            try {
+              opts.joinInit?.(stage2);
+            } catch (err) {
+              // ESRCH and the like from a stage 2 that already failed: its
+              // ERROR is next in the socket, and says more.
+              if (!exited(stage2)) throw err;
+            }
+            try {
+              a.sendmsg(parentFd, u32(MSG.CGROUP_JOINED), []);
+            } catch (err) {
+              // Stage 2 failed before sync-cgroup and is gone: its ERROR is
+              // next in the socket, and says more than EPIPE.
+              if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+            }
+            step('joined');
+          }
           break;
         case MSG.HOOKS_PLS: {
           const state = handlers.hooks?.() ?? '{}';
@@ -254,7 +284,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
             const line = { spawn: String(init0.t0), spawned: String(init0.t1), handover, join0: String(tJoin0), join1: String(tJoin1), ready, steps, init };
             fs.appendFileSync(TIMINGS, `${JSON.stringify(line)}\n`);
           }
-          return { pid: stage2, stage1Reaped: reapStage1(stage1) };
+          return { pid: stage2, stage1Reaped: reapInit(stage1) };
         default:
           throw new InitError(`init sent an unknown message ${type}`, -1);
       }
@@ -262,13 +292,21 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   } catch (err) {
     // Nothing half-made may survive: the init and its stage 2 die with us.
     killStage1();
-    if (stage1) void reapStage1(stage1);
+    if (stage1) void reapInit(stage1);
+    // Stage 1 is gone now (reapInit waited for it): a PID it announced
+    // while afterPlan ran is in the socket still. (Killed in the instant
+    // between its clone and that message, it leaves a stage 2 we cannot name;
+    // that one reads EOF at sync-cgroup and exits, and whoever reaps our
+    // orphans reaps it.)
+    if (!stage2 && barrier) stage2 = queuedPid(parentFd);
     if (stage2) {
       try {
         process.kill(stage2, 'SIGKILL');
       } catch {
         /* already gone */
       }
+      // stage 2 is our child too (CLONE_PARENT): not reaped, it would be a zombie until we exit
+      void reapInit(stage2);
     }
     if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
       throw new InitError(`init did not answer within ${(opts.timeoutMs ?? 60_000) / 1000}s: ${errnoText('ETIMEDOUT')}`, -1);
@@ -279,14 +317,38 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   }
 }
 
+/** Whether a child of ours has exited (a zombie, or reaped). */
+function exited(pid: number): boolean {
+  const stat = addon().readFiles([`/proc/${pid}/stat`])[0];
+  if (stat === null || stat === undefined) return true;
+  // the state is the field after the command name, which may hold ') '
+  return stat[stat.lastIndexOf(')') + 2] === 'Z';
+}
+
+/** The stage 2 pid of a PID message already queued on the sync socket, or 0. */
+function queuedPid(fd: number): number {
+  const a = addon();
+  try {
+    for (;;) {
+      const msg = a.recvmsg(fd, 256 * 1024, 0);
+      for (const f of msg.fds) a.close(f);
+      if (msg.eof) return 0;
+      if (msg.data.readUInt32LE(0) === MSG.PID) return msg.data.readUInt32LE(4);
+    }
+  } catch {
+    return 0; /* ETIMEDOUT: nothing (more) queued */
+  }
+}
+
 /**
- * Reaps stage 1 on this thread. By READY it has exited (it exits right after
- * handing stage 2 its pid), and after our SIGKILL it is about to: a poll on
+ * Reaps stage 1 (or, after a failure, a stage 2 we killed) on this thread.
+ * By READY stage 1 has exited (it exits right after handing stage 2 its
+ * pid), and after our SIGKILL it is about to: a poll on
  * its pidfd, then waitid. Not a blocking waitid on the libuv pool: its
  * first use starts four threads, ~2.5 ms of every start, on the path to READY.
  * Should it still run after a second, waitExit watches it on the event loop.
  */
-function reapStage1(pid: number): Promise<void> {
+function reapInit(pid: number): Promise<void> {
   const a = addon();
   const reaped = () => {
     try {

@@ -31,9 +31,9 @@ describe.runIf(isRoot)('lifecycle', () => {
   }
 
   it('a create that fails after the init was started leaves no init behind (create starts it before the plan is ready)', () => {
-    // cpuset.cpus "999" fails in the cgroup apply, after startInit. The
-    // init's argv does not name the container, so leftovers() cannot see it:
-    // a subreaper of our own receives whatever joey orphans.
+    // cpuset.cpus "999" fails in the cgroup apply, after startInit and after
+    // the plan is sent (stage 2 may be mounting already: it is killed and
+    // reaped too). A subreaper of our own receives whatever joey orphans.
     const bundle = makeBundle(['probe', 'exit', '0'], (s) => {
       s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: '999' } };
     });

@@ -12,6 +12,7 @@ import { defaultSpec } from '../../../src/spec/defaults.js';
 import type { CompiledSeccomp } from '../../../src/linux/seccomp.js';
 import type { InitOp, Plan } from '../../../src/plan/ops.js';
 import type { Spec } from '../../../src/spec/types.js';
+import { CLONE } from '../../../src/linux/flags.js';
 
 const opts = { id: 'order', bundle: '/b', rootfs: '/b/rootfs', stateDir: '/run/joey/order', host: fakeHost() };
 const seccomp = (notify = false): CompiledSeccomp => ({ bpf: Buffer.alloc(16), flags: 0, notify, skipped: [], ruleCount: 1 });
@@ -115,6 +116,54 @@ describe('plan order invariants', () => {
       });
     }
   }
+
+  // create: the runtime joins stage 2 to the cgroups while stage 2 mounts.
+  // Nothing that must see the container's cgroups may run before stage 2
+  // has waited for that (sync-cgroup): no cgroup mount, device node, hook,
+  // pivot or credential; and the cgroup namespace is made there, not in
+  // stage 1, since it is rooted where its creator is.
+  const BEFORE_JOIN = new Set(['setsid', 'set-propagation', 'bind-rootfs', 'mount']);
+  for (const [name, spec] of variants()) {
+    for (const cgroupns of [true, false]) {
+      it(`sync-cgroup: ${name} cgroupns=${cgroupns}`, () => {
+        const s = structuredClone(spec);
+        if (!cgroupns) s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
+        for (const [what, plan] of plans(s, undefined)) {
+          const ops = plan.ops.filter((o): o is InitOp => o.stage !== 'runtime');
+          const k = ops.map((o) => o.kind as string);
+          const msg = `${what}: ${k.join(' ')}`;
+          for (const o of ops) if (o.kind === 'unshare') expect(Number(o.args.flags) & CLONE.CLONE_NEWCGROUP, msg).toBe(0);
+          if (what === 'exec') {
+            expect(k.includes('sync-cgroup'), msg).toBe(false);
+            expect(ops.find((o) => o.kind === 'fork-init')!.args.announce, msg).toBeUndefined();
+            continue;
+          }
+          const at = k.indexOf('sync-cgroup');
+          expect(k.lastIndexOf('sync-cgroup'), msg).toBe(at);
+          expect(ops[at]!.stage, msg).toBe('init');
+          expect(ops[at]!.args.flags, msg).toBe(cgroupns ? CLONE.CLONE_NEWCGROUP : undefined);
+          // stage 1 announces stage 2's pid, or the runtime could not join it
+          expect(ops.find((o) => o.kind === 'fork-init')!.args.announce, msg).toBe(1);
+          ops.slice(k.indexOf('fork-init') + 1, at).forEach((o) => {
+            expect(BEFORE_JOIN.has(o.kind), `${o.kind} before sync-cgroup: ${msg}`).toBe(true);
+            expect(['cgroup', 'cgroup2'].includes(String(o.args.fstype)), msg).toBe(false);
+            expect(o.spec, msg).not.toBe('config-linux.md#cgroups');
+          });
+          // as late as that allows: right before the cgroup mount's ops, or after the last mount
+          expect(['mount', 'bind-rootfs'].includes(ops[at - 1]!.kind), msg).toBe(true);
+          const next = ops[at + 1]!;
+          expect(next.kind !== 'mount' || next.spec === 'config-linux.md#cgroups', msg).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('a config without a cgroup mount still waits for the join, after its mounts', () => {
+    const s = defaultSpec({ args: ['/bin/sh'] });
+    s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup' && m.type !== 'cgroup2');
+    const k = kindsOf(compile(s, opts));
+    expect(k.indexOf('sync-cgroup')).toBe(k.lastIndexOf('mount') + 1);
+  });
 
   it('a plan with mask paths but no pivot is impossible to build', () => {
     const s = defaultSpec({ args: ['/bin/sh'] });
