@@ -9,6 +9,7 @@
 #define PLAN_MAX_FIELDS_PER_OP 65535
 #define PLAN_FLAG_TRACE 1
 #define PLAN_FLAG_STAMPS 2
+#define PLAN_FLAG_PARTIAL 4
 
 enum field_type { FT_U64 = 1, FT_STR = 2, FT_BYTES = 3 };
 

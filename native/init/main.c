@@ -88,9 +88,10 @@ now_ns (void)
   return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
 }
 
-/* Read the one PLAN message; its size is bounded by PLAN_MAX_PLAN_BYTES. */
+/* Read one PLAN message; its size is bounded by PLAN_MAX_PLAN_BYTES. The
+ * buffer lives as long as the process: the decoded fields point into it. */
 static int
-read_plan (struct init_ctx *ctx, joey_error_t *err)
+read_plan (struct init_ctx *ctx, struct plan *plan, const uint8_t **body, size_t *len, joey_error_t *err)
 {
   size_t cap = PLAN_MAX_PLAN_BYTES + 4;
   uint8_t *buf = malloc (cap);
@@ -102,14 +103,44 @@ read_plan (struct init_ctx *ctx, joey_error_t *err)
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return joey_error (err, errno, "read plan");
+  if (n == 0)
+    return joey_error (err, 0, "read plan: the runtime went away");
   if (n < 4)
     return joey_error (err, 0, "read plan: short message (%zd bytes)", n);
   uint32_t type;
   memcpy (&type, buf, 4);
   if (type != MSG_PLAN)
     return joey_error (err, 0, "read plan: unexpected message %u", type);
-  /* The plan buffer lives as long as the process: fields point into it. */
-  return plan_decode (buf + 4, (size_t) n - 4, &ctx->plan, err);
+  *body = buf + 4;
+  *len = (size_t) n - 4;
+  return plan_decode (*body, *len, plan, err);
+}
+
+/* Stage 2, right after fork-init, when the plan so far was only stage 1's
+ * part (PLAN_FLAG_PARTIAL): read the whole plan, which must begin with
+ * exactly the ops already run (the same bytes), and carry on from there. */
+static int
+read_rest (struct init_ctx *ctx, const uint8_t *part, size_t part_len, joey_error_t *err)
+{
+  struct plan whole;
+  const uint8_t *body;
+  size_t len;
+  if (read_plan (ctx, &whole, &body, &len, err) < 0)
+    return -1;
+  /* the header (magic, version, flags, count) is 16 bytes; the ops follow */
+  if (whole.flags != (ctx->plan.flags & ~(uint32_t) PLAN_FLAG_PARTIAL) || whole.nops <= ctx->plan.nops || len < part_len
+      || memcmp (body + 16, part + 16, part_len - 16) != 0)
+    return joey_error (err, 0, "read plan: the whole plan does not begin with the %u ops of its first part", ctx->plan.nops);
+  if (ctx->stamps)
+    {
+      uint64_t *more = realloc (ctx->stamps, (whole.nops + 2) * sizeof *more);
+      if (more == NULL)
+        return joey_error (err, errno, "read plan: realloc");
+      ctx->stamps = more;
+    }
+  free (ctx->plan.ops);
+  ctx->plan = whole;
+  return 0;
 }
 
 int agent_main (int argc, char **argv); /* agent.c: PID 1 of a --vm guest */
@@ -145,7 +176,9 @@ main (int argc, char **argv)
   /* If the runtime dies before we are done, do not linger. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-  if (read_plan (&ctx, &err) < 0)
+  const uint8_t *part;
+  size_t part_len;
+  if (read_plan (&ctx, &ctx.plan, &part, &part_len, &err) < 0)
     {
       sync_report_error (&ctx, UINT32_MAX, &err);
       return 1;
@@ -191,6 +224,11 @@ main (int argc, char **argv)
       /* fork-init returns 1 in stage 1: the child carries on, we are done. */
       if (ret > 0)
         _exit (0);
+      if (op->kind == OP_FORK_INIT && (ctx.plan.flags & PLAN_FLAG_PARTIAL) && read_rest (&ctx, part, part_len, &err) < 0)
+        {
+          sync_report_error (&ctx, i, &err);
+          _exit (1);
+        }
     }
   /* A plan always ends in exec; reaching here means it did not. */
   joey_error (&err, 0, "plan ended without exec");

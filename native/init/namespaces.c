@@ -182,6 +182,11 @@ op_fork_init (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
       close (gate[1]);
       ctx->gate_fd = gate[0];
       ctx->pid_announced = announce;
+      /* A new child runs before its parent here: without this wait, stage
+       * 1 would send PID only once we block, at sync-cgroup, and the join we
+       * wait for there would start only then. */
+      if (announce && sync_gate (ctx) < 0)
+        _exit (1);
       return 0;
     }
   close (gate[0]);

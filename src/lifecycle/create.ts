@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openBundle, type Bundle } from '../spec/open.js';
 import type { Spec } from '../spec/types.js';
-import { compile } from '../plan/compile.js';
+import { compile, compileStage1 } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit, startInit, writeIdMaps, type StartedInit } from '../process/spawn-init.js';
@@ -30,6 +30,7 @@ import { sendSeccompListener } from '../process/seccomp-notify.js';
 import { compileSeccompCached } from '../linux/seccomp-cache.js';
 import { cgroupDeviceRules } from '../linux/devices.js';
 import { bundleMode } from '../vm/dispatch.js';
+import { openExecFifo } from './start.js';
 import { hostLsms, kernelCapLast } from '../linux/capabilities.js';
 
 export interface CreateOptions {
@@ -38,6 +39,12 @@ export interface CreateOptions {
   consoleSocket?: string;
   preserveFds?: number;
   noPivot?: boolean;
+  /**
+   * `run`: open exec.fifo's read end while the init sets up, so that it does
+   * not stop at wait-start but goes on to exec right after READY, while we
+   * record the state. Created.fifo is that fd; startCreated reads it.
+   */
+  release?: boolean;
 }
 
 export interface Created {
@@ -48,6 +55,8 @@ export interface Created {
   state: StoredState;
   /** the container's cgroups as create made them: `run` deletes through them, not a reopening */
   cgroups?: CgroupHandle;
+  /** exec.fifo's read end, with CreateOptions.release */
+  fifo?: number;
 }
 
 const AT_FDCWD = -100;
@@ -117,12 +126,17 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
 
   let manager: CgroupManager | undefined;
   let pid = 0;
+  let fifo = -1;
   const state: StoredState = newState(spec, id, bundle, rootfs);
   // Started now, fed its plan below: its exec and start-up overlap the work
   // in between (spawn-init.ts, StartedInit).
   let started: StartedInit | undefined;
   try {
-    started = startInit(o.preserveFds ?? 0);
+    // Stage 1 opens it first thing: made before the init exists.
+    addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
+    // Stage 1 runs from its own part of the plan while the rest is compiled.
+    const consoleSocket = o.consoleSocket ? resolve(o.consoleSocket) : undefined;
+    started = startInit(o.preserveFds ?? 0, compileStage1(spec, { id, bundle, rootfs, stateDir: dir, consoleSocket }), g.trace !== undefined);
     const userns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
     const rootless = process.getuid?.() !== 0;
     // Opening finds the layout and the container's paths, which the plan
@@ -141,15 +155,12 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       stateDir: dir,
       host,
       noPivot: o.noPivot,
-      consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
+      consoleSocket,
       preserveFds: o.preserveFds,
       seccomp,
       capLast: kernelCapLast(),
     });
     for (const w of plan.warnings) g.warn(w);
-
-    // Stage 1 opens it first thing.
-    addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
 
     const m = manager;
     const handover = started;
@@ -159,22 +170,27 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       {
         preserveFds: o.preserveFds,
         trace: g.trace !== undefined,
-        // While stage 1 unshares and stage 2 mounts, on the other core: the
-        // cgroups, their limits and the state files. Stage 2 waits at
-        // sync-cgroup until it has been moved into the cgroups (joinInit).
+        // While stage 2 mounts, on the other core: the cgroups and their
+        // limits, then the join; stage 2 waits for it at sync-cgroup. The
+        // state files come after, as stage 2 needs nothing of them.
         afterPlan: () => {
           m.create();
           state.cgroup = m.toJSON();
-          writeState(dir, state);
           // The config's device rules plus the defaults every container needs (runc's AllowedDevices).
           // Rootless: the default device rules are the runtime's, not the user's;
           // without privilege there is no devices cgroup to put them in (as runc).
           const devices = rootless && !spec.linux?.resources?.devices ? undefined : cgroupDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices);
           m.apply({ ...(spec.linux?.resources ?? {}), devices });
           for (const w of rootlessCgroupWarnings(m.warnings)) g.warn(w);
-          writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
         },
         joinInit: (p) => m.join(p),
+        afterJoin: () => {
+          // stage 2's start time is fixed since its clone: read now, not after READY
+          state.startTime = procStatByAddon(pid)?.startTime ?? 0;
+          writeState(dir, state);
+          writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
+          if (o.release) fifo = openExecFifo(join(dir, 'exec.fifo'));
+        },
       },
       {
         usermap: (p) => writeIdMaps(p, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? [], rootless),
@@ -197,13 +213,14 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     await init.stage1Reaped;
     state.pid = pid;
     // one addon call, no fs round trips: the addon is loaded already
-    state.startTime = procStatByAddon(pid)?.startTime ?? 0;
+    if (!state.startTime) state.startTime = procStatByAddon(pid)?.startTime ?? 0;
     state.phase = 'created';
     state.rootless = rootless && userns;
     writeState(dir, state);
     if (o.pidFile) writePidFile(o.pidFile, pid);
-    return { id, pid, dir, spec, state, cgroups: manager };
+    return { id, pid, dir, spec, state, cgroups: manager, fifo: fifo >= 0 ? fifo : undefined };
   } catch (err) {
+    if (fifo >= 0) addon().close(fifo);
     started?.abandon();
     killAndWait(manager, pid);
     try {
@@ -214,7 +231,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     removeStateDir(dir);
     throw err;
   } finally {
-    fs.closeSync(lock);
+    addon().close(lock);
   }
 }
 

@@ -6,7 +6,7 @@
  * runs poststop hooks. --force kills first and waits exactly (pidfds, no
  * sleep), and succeeds for a container that does not exist.
  */
-import { closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { addon } from '../native/addon.js';
@@ -102,7 +102,7 @@ export async function deleteContainer(g: Globals, id: string, force: boolean): P
   try {
     await deleteLocked(g, id, dir, force);
   } finally {
-    closeSync(lock);
+    addon().close(lock);
   }
 }
 
@@ -144,7 +144,7 @@ export async function deleteCreated(g: Globals, c: { id: string; dir: string; st
     if (addon().pathsExist([join(c.dir, 'state.json')])[0] !== true) return;
     await deleteLocked(g, c.id, c.dir, true, c.state, c.cgroups);
   } finally {
-    closeSync(lock);
+    addon().close(lock);
   }
 }
 

@@ -40,7 +40,7 @@ export async function runContainer(g: Globals, id: string, o: CreateOptions & { 
   }
   let created;
   try {
-    created = await createContainer(g, id, receiver ? { ...o, consoleSocket: receiver.path } : o, opened);
+    created = await createContainer(g, id, receiver ? { ...o, consoleSocket: receiver.path } : { ...o, release: true }, opened);
   } catch (err) {
     receiver?.close();
     throw err;

@@ -30,13 +30,13 @@ const O_NONBLOCK = 0o4000;
  * start needs no timer and no libuv pool round trip. EOF without the byte
  * means the init died before it was released.
  */
-function releaseInit(fifo: string, pid: number): void {
+function releaseInit(fifo: string, pid: number, opened = -1): void {
   const a = addon();
-  const pidfd = a.pidfdOpen(pid);
-  let fd = -1;
+  let fd = opened;
+  let pidfd = -1;
   try {
-    // the addon's openat2 (O_CLOEXEC added): no first run of fs's validation
-    fd = a.openat2(AT_FDCWD, fifo, O_RDONLY | O_NONBLOCK, 0, 0);
+    pidfd = a.pidfdOpen(pid);
+    if (fd < 0) fd = openExecFifo(fifo);
     const buf = Buffer.alloc(16);
     let got = 0;
     for (;;) {
@@ -54,14 +54,20 @@ function releaseInit(fifo: string, pid: number): void {
     if (got === 0) throw new StateError('cannot start a container that has stopped');
   } finally {
     if (fd >= 0) a.close(fd);
-    a.close(pidfd);
+    if (pidfd >= 0) a.close(pidfd);
   }
 }
 
+/** The read end of exec.fifo: opening it releases an init blocked at wait-start (or about to get there). */
+export function openExecFifo(fifo: string): number {
+  // the addon's openat2 (O_CLOEXEC added): no first run of fs's validation
+  return addon().openat2(AT_FDCWD, fifo, O_RDONLY | O_NONBLOCK, 0, 0);
+}
+
 /** Release the init, then remove exec.fifo: from then on `state` says running. */
-function release(dir: string, pid: number): void {
+function release(dir: string, pid: number, opened = -1): void {
   const fifo = join(dir, 'exec.fifo');
-  releaseInit(fifo, pid);
+  releaseInit(fifo, pid, opened);
   // unlink, not rmSync: Node 20's rmSync loads its JS rimraf even for one file
   try {
     fs.unlinkSync(fifo);
@@ -101,9 +107,10 @@ export async function startContainer(g: Globals, id: string): Promise<void> {
  * `run`'s start of the container it has just created, from what create
  * returned: no second read of state.json and config.json, and no status
  * check, since it was created a moment ago (an init that died meanwhile is
- * still caught by releaseInit).
+ * still caught by releaseInit). `fifo`: the read end create opened already
+ * (CreateOptions.release), whose byte and EOF are read here.
  */
-export function startCreated(g: Globals, c: { dir: string; pid: number; spec: Spec; state: StoredState }): void {
-  release(c.dir, c.pid);
+export function startCreated(g: Globals, c: { dir: string; pid: number; spec: Spec; state: StoredState; fifo?: number }): void {
+  release(c.dir, c.pid, c.fifo);
   poststart(g, c.spec, c.state);
 }

@@ -11,7 +11,7 @@
 import type { Process, Spec } from '../spec/types.js';
 import type { CompiledSeccomp } from '../linux/seccomp.js';
 import { UnsupportedError } from '../errors.js';
-import { namespaceOps } from '../linux/namespaces.js';
+import { namespaceOps, type NamespacePlan } from '../linux/namespaces.js';
 import { mountOps, rootPropagation } from '../linux/mounts.js';
 import { deviceOps, needsDevSetup } from '../linux/devices.js';
 import { maskedPathOps, readonlyPathOps } from '../linux/masked-paths.js';
@@ -134,6 +134,57 @@ function finalOps(spec: Spec, process: Process, seccomp: CompiledSeccomp | undef
   return ops;
 }
 
+/** Stage 1 (init-child): the exec.fifo handle, the console, the namespaces, up to fork-init. */
+function stage1Ops(spec: Spec, process: Process, ns: NamespacePlan, opts: Pick<CompileOptions, 'stateDir' | 'consoleSocket'>): Op[] {
+  const ops: Op[] = [];
+  ops.push(initOp('init-child', 'open-exec-fifo', { path: `${opts.stateDir}/exec.fifo` }, '', 'runtime.md#start', { why: 'an O_PATH handle that survives pivot_root' }));
+  if (process.terminal && opts.consoleSocket) {
+    ops.push(initOp('init-child', 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));
+  }
+  if (process.oomScoreAdj !== undefined) {
+    ops.push(initOp('init-child', 'oom-score-adj', { value: process.oomScoreAdj }, 'process.oomScoreAdj', 'config.md#linux-process', {
+      why: 'before the user namespace: lowering it needs CAP_SYS_RESOURCE on the host',
+    }));
+  }
+  if (ns.created.has('user')) ops.push(runtimeOp('write-idmap', 'uid_map/gid_map of the init, on its request', 'linux.uidMappings', 'config-linux.md#user-namespace-mappings'));
+  ops.push(...ns.ops);
+  ops.push(
+    initOp('init-child', 'fork-init', { announce: 1 }, '', 'config-linux.md#namespaces', {
+      why: 'clone(CLONE_PARENT): stage 2 is PID 1 of a new pid namespace; the runtime gets its pid at once, to join it to the cgroups',
+    }),
+  );
+  return ops;
+}
+
+/** Stage 1 waits for the runtime (uid_map/gid_map of a new user namespace): it cannot run ahead of the rest of the plan. */
+function needsRuntime(ns: NamespacePlan): boolean {
+  return ns.ops.some((op) => op.kind === 'sync-idmap');
+}
+
+/**
+ * The first part of a create plan: stage 1's ops, which need nothing of the
+ * host (no cgroup layout, no seccomp filter). create sends it as soon as the
+ * init is spawned, so stage 1 unshares and clones stage 2 while Node compiles
+ * the rest; compile() begins with exactly these ops, and stage 2 checks that
+ * the whole plan it then reads does (PLAN_FLAGS.PARTIAL). Undefined when
+ * stage 1 must wait for the runtime (a new user namespace's id maps).
+ */
+export function compileStage1(spec: Spec, opts: Pick<CompileOptions, 'id' | 'bundle' | 'rootfs' | 'stateDir' | 'consoleSocket'>): Plan | undefined {
+  const process = spec.process;
+  if (!process) return undefined;
+  const ns = namespaceOps(spec.linux?.namespaces);
+  if (!ns.present.has('mount') || needsRuntime(ns)) return undefined;
+  return {
+    containerId: opts.id,
+    ociVersion: spec.ociVersion,
+    bundle: opts.bundle,
+    rootfs: opts.rootfs,
+    purpose: 'create',
+    ops: stage1Ops(spec, process, ns, opts),
+    warnings: [],
+  };
+}
+
 export function compile(spec: Spec, opts: CompileOptions): Plan {
   const process = spec.process;
   if (!process) throw new UnsupportedError('process: required to create a container (config.md#process)');
@@ -148,26 +199,19 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   ops.push(runtimeOp('lock-state', `${opts.stateDir} (flock), state "creating"`, '', 'runtime.md#state'));
   for (const dir of opts.cgroup?.dirs ?? []) ops.push(runtimeOp('cgroup-create', `mkdir ${dir}`, 'linux.cgroupsPath', 'config-linux.md#cgroups-path'));
   for (const w of opts.cgroup?.writes ?? []) ops.push(runtimeOp('cgroup-write', `${w.file} = ${JSON.stringify(w.value)}`, w.from, 'config-linux.md#control-groups', { security: 'cgroup path traversal (runc#4103)' }));
-  ops.push(runtimeOp('spawn-init', 'joey-init through a read-only overlay (or a sealed memfd copy); it blocks reading the plan', '', 'runtime.md#create', { security: 'CVE-2019-5736' }));
+  const early = !needsRuntime(ns);
+  ops.push(
+    runtimeOp(
+      'spawn-init',
+      `joey-init through a read-only overlay (or a sealed memfd copy); ${early ? 'it runs stage 1 from a first part of the plan (up to fork-init) while the rest is compiled' : 'it blocks reading the plan'}`,
+      '',
+      'runtime.md#create',
+      { security: 'CVE-2019-5736' },
+    ),
+  );
   if (opts.cgroup) ops.push(runtimeOp('cgroup-join', "write stage 2's pid to cgroup.procs once fork-init announces it, while stage 2 mounts; then CGROUP_JOINED", 'linux.cgroupsPath', 'config-linux.md#control-groups'));
 
-  // stage 1
-  ops.push(initOp('init-child', 'open-exec-fifo', { path: `${opts.stateDir}/exec.fifo` }, '', 'runtime.md#start', { why: 'an O_PATH handle that survives pivot_root' }));
-  if (process.terminal && opts.consoleSocket) {
-    ops.push(initOp('init-child', 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));
-  }
-  if (process.oomScoreAdj !== undefined) {
-    ops.push(initOp('init-child', 'oom-score-adj', { value: process.oomScoreAdj }, 'process.oomScoreAdj', 'config.md#linux-process', {
-      why: 'before the user namespace: lowering it needs CAP_SYS_RESOURCE on the host',
-    }));
-  }
-  if (userns && ns.created.has('user')) ops.push(runtimeOp('write-idmap', 'uid_map/gid_map of the init, on its request', 'linux.uidMappings', 'config-linux.md#user-namespace-mappings'));
-  ops.push(...ns.ops);
-  ops.push(
-    initOp('init-child', 'fork-init', { announce: 1 }, '', 'config-linux.md#namespaces', {
-      why: 'clone(CLONE_PARENT): stage 2 is PID 1 of a new pid namespace; the runtime gets its pid at once, to join it to the cgroups',
-    }),
-  );
+  ops.push(...stage1Ops(spec, process, ns, opts));
 
   // stage 2: the rootfs
   ops.push(initOp('init', 'setsid', {}, '', 'runtime.md#create'));

@@ -71,7 +71,7 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     kernel: 'clone(CLONE_PARENT)',
     spec: 'config-linux.md#namespaces',
     man: ['clone(2)', 'pid_namespaces(7)'],
-    detail: 'Stage 2 is born in the new pid namespace (as PID 1). CLONE_PARENT makes it the runtime\'s child, so the caller (containerd-shim, conmon, `joey run`) reaps it; stage 1 hands it its host pid over a pipe and exits, and stage 2 sends PID to the runtime before any other message of its own (or its seccomp filter, or execve). When create needs the pid early, for the cgroup join (`announce`), stage 1 sends PID itself before it writes the pipe.',
+    detail: 'Stage 2 is born in the new pid namespace (as PID 1). CLONE_PARENT makes it the runtime\'s child, so the caller (containerd-shim, conmon, `joey run`) reaps it; stage 1 hands it its host pid over a pipe and exits, and stage 2 sends PID to the runtime before any other message of its own (or its seccomp filter, or execve). When create needs the pid early, for the cgroup join (`announce`), stage 1 sends PID itself before it writes the pipe, and stage 2 reads the pipe at once (a new child runs before its parent, which would otherwise send PID only when stage 2 first blocks). After a first part of the plan (PARTIAL), stage 2 then reads the whole plan, which must begin with the ops already run.',
   },
   'sync-cgroup': {
     title: 'wait until the runtime has moved this process into the container\'s cgroups, then create the cgroup namespace',
@@ -440,7 +440,7 @@ export const RUNTIME_OP_CATALOGUE: Record<RuntimeOpKind, OpExplanation> = {
     man: ['fsopen(2)', 'fsmount(2)', 'memfd_create(2)', 'fcntl(2)', 'clone(2)', 'execveat(2)', 'unix(7)'],
     security:
       'CVE-2019-5736 (the container overwrote the runtime binary through /proc/<pid>/exe): the init runs through an overlay with no upper layer (EROFS to any writer), or from a sealed memfd where that overlay cannot be made',
-    detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials.',
+    detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials. create sends stage 1\'s ops at once, as a first part of the plan (PLAN_FLAGS.PARTIAL), so that stage 1 unshares and clones stage 2 while Node compiles the rest; not when stage 1 must wait for the runtime (the id maps of a new user namespace).',
   },
   'cgroup-join': {
     title: 'move the init into the container\'s cgroup',

@@ -136,7 +136,10 @@ export type FieldName = keyof typeof FIELDS;
  * pair. One message per packet: u32 type, then the payload.
  *
  *     [ init ]                         [ runtime ]
- *                                 <--  PLAN (encoded plan)
+ *                                 <--  PLAN (encoded plan; or, for create,
+ *                                      stage 1's part first, flag PARTIAL)
+ *                                 <--  PLAN (the whole plan; stage 2 reads it
+ *                                      after fork-init, when the first was PARTIAL)
  *     USERMAP_PLS {pid u32}       -->  write /proc/<pid>/{setgroups,uid_map,gid_map}
  *                                 <--  USERMAP_ACK
  *     PID {stage-2 host pid u32}  -->  (the container's pid; stage 2 sends it,
@@ -182,6 +185,12 @@ export const PLAN_FLAGS = {
    * Unlike TRACE it sends no extra message, so it barely perturbs what it times.
    */
   STAMPS: 2,
+  /**
+   * The first part of a create plan: stage 1's ops, up to fork-init (compile.ts
+   * compileStage1). Stage 2 then reads the whole plan as a second PLAN message
+   * and checks that it begins with exactly these ops.
+   */
+  PARTIAL: 4,
 } as const;
 
 export const PLAN_MAGIC = 0x4e4c504a; // "JPLN" little-endian

@@ -74,6 +74,11 @@ export interface SpawnOptions {
    * announces it (the cgroup join); CGROUP_JOINED then lets stage 2 on.
    */
   joinInit?(pid: number): void;
+  /**
+   * Node's work that the init does not wait for, done once CGROUP_JOINED is
+   * out (create: the state files), while stage 2 goes on.
+   */
+  afterJoin?(): void;
   trace?: boolean;
   /** how long to wait for the init between messages */
   timeoutMs?: number;
@@ -89,6 +94,14 @@ export interface SpawnedInit {
    */
   stage1Reaped: Promise<void>;
 }
+
+/**
+ * Room for any message of the init's: it sends at most 4 + 2048 bytes
+ * (native/init/sync.c). Kept under glibc's mmap threshold (128 KiB), so the
+ * addon's buffer comes from the heap: 256 KiB cost an mmap and an munmap per
+ * message, and the munmap's TLB shootdown reached every thread of Node's.
+ */
+const INIT_MSG_MAX = 64 * 1024;
 
 function u32(type: number, payload?: Buffer): Buffer {
   const head = Buffer.alloc(4);
@@ -111,6 +124,11 @@ const TIMINGS = process.env.JOEY_TIMINGS;
  * and its libc start-up (~1.7 ms here) overlap Node's own work instead of
  * following it. Whoever holds one must hand it to spawnInit or abandon it.
  */
+/** The plan header's flags; the first part of a plan carries the same ones, and PARTIAL. */
+function planFlags(trace: boolean): number {
+  return (trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
+}
+
 export interface StartedInit {
   /** stage 1's pid */
   pid: number;
@@ -124,7 +142,13 @@ export interface StartedInit {
   abandon(): void;
 }
 
-export function startInit(preserveFds = 0): StartedInit {
+/**
+ * `first`: the first part of the plan (compileStage1), sent at once, flagged
+ * PARTIAL: stage 1 then unshares and clones stage 2 while Node
+ * compiles the rest, which spawnInit sends as the whole plan.
+ */
+export function startInit(preserveFds = 0, first?: Plan, trace = false): StartedInit {
+  const firstPart = first ? encodePlan(first, planFlags(trace) | PLAN_FLAGS.PARTIAL, MSG.PLAN) : undefined;
   const a = addon();
   const t0 = TIMINGS ? process.hrtime.bigint() : 0n;
   const steps: Record<string, string> = {};
@@ -148,22 +172,34 @@ export function startInit(preserveFds = 0): StartedInit {
     step('spawned');
     const fd = parentFd;
     parentFd = -1;
-    return {
-      pid,
-      fd,
-      t0,
-      t1: TIMINGS ? process.hrtime.bigint() : 0n,
-      steps,
-      abandon: () => {
+    const abandon = () => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone (a zombie until reaped: its pid cannot be reused) */
+      }
+      void reapInit(pid);
+      // with a first part, stage 1 may have cloned stage 2 and announced it
+      const stage2 = firstPart ? queuedPid(fd) : 0;
+      if (stage2) {
         try {
-          process.kill(pid, 'SIGKILL');
+          process.kill(stage2, 'SIGKILL');
         } catch {
-          /* already gone (a zombie until reaped: its pid cannot be reused) */
+          /* already gone */
         }
-        void reapInit(pid);
-        a.close(fd);
-      },
+        void reapInit(stage2);
+      }
+      a.close(fd);
     };
+    if (firstPart) {
+      try {
+        a.sendmsg(fd, firstPart, []);
+      } catch (err) {
+        abandon();
+        throw err;
+      }
+    }
+    return { pid, fd, t0, t1: TIMINGS ? process.hrtime.bigint() : 0n, steps, abandon };
   } finally {
     for (const fd of [exeFd, childFd, parentFd]) if (fd >= 0) a.close(fd);
   }
@@ -173,8 +209,7 @@ export function startInit(preserveFds = 0): StartedInit {
 export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers, started?: StartedInit): SpawnedInit {
   // The plan is encoded before the init exists: it is pure Node work, and
   // done after the spawn it was the init that waited for it.
-  const flags = (opts.trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
-  const planMsg = encodePlan(plan, flags, MSG.PLAN);
+  const planMsg = encodePlan(plan, planFlags(opts.trace === true), MSG.PLAN);
   const ops = initOps(plan);
   const a = addon();
   const tHandover = TIMINGS ? process.hrtime.bigint() : 0n;
@@ -202,14 +237,22 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     opts.beforePlan?.(pid);
     if (TIMINGS) tJoin1 = process.hrtime.bigint();
 
-    a.sendmsg(parentFd, planMsg, []);
+    let sent = true;
+    try {
+      a.sendmsg(parentFd, planMsg, []);
+    } catch (err) {
+      // The init failed already (in stage 1, running from the plan's first
+      // part) and is gone: its ERROR is next in the socket, and says more.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      sent = false;
+    }
     step('sent');
-    opts.afterPlan?.();
+    if (sent) opts.afterPlan?.();
     step('afterPlan');
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
-      const msg = a.recvmsg(parentFd, 256 * 1024, timeout);
+      const msg = a.recvmsg(parentFd, INIT_MSG_MAX, timeout);
       if (msg.eof) throw new InitError('init exited without reporting an error', -1);
       const type = msg.data.readUInt32LE(0);
       const body = msg.data.subarray(4);
@@ -238,6 +281,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
               if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
             }
             step('joined');
+            opts.afterJoin?.();
           }
           break;
         case MSG.HOOKS_PLS: {
@@ -330,7 +374,7 @@ function queuedPid(fd: number): number {
   const a = addon();
   try {
     for (;;) {
-      const msg = a.recvmsg(fd, 256 * 1024, 0);
+      const msg = a.recvmsg(fd, INIT_MSG_MAX, 0);
       for (const f of msg.fds) a.close(f);
       if (msg.eof) return 0;
       if (msg.data.readUInt32LE(0) === MSG.PID) return msg.data.readUInt32LE(4);
