@@ -325,7 +325,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
             // (startInit); Node's work between the spawn and it overlapped
             // the init's start-up, and the bench subtracts it.
             const handover = String(tHandover > init0.t1 ? tHandover : init0.t1);
-            const line = { spawn: String(init0.t0), spawned: String(init0.t1), handover, join0: String(tJoin0), join1: String(tJoin1), ready, steps, init };
+            // sync: the index of sync-cgroup among the init's ops, whose
+            // stamps bound the init's wait for Node's cgroup join
+            const line = { spawn: String(init0.t0), spawned: String(init0.t1), handover, join0: String(tJoin0), join1: String(tJoin1), ready, steps, init, sync: ops.findIndex((op) => op.kind === 'sync-cgroup') };
             fs.appendFileSync(TIMINGS, `${JSON.stringify(line)}\n`);
           }
           return { pid: stage2, stage1Reaped: reapInit(stage1) };
