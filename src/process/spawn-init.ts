@@ -252,7 +252,16 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
-      const msg = a.recvmsg(parentFd, INIT_MSG_MAX, timeout);
+      let msg;
+      try {
+        msg = a.recvmsg(parentFd, INIT_MSG_MAX, timeout);
+      } catch (err) {
+        // An init that failed and exited without reading what we sent last
+        // (the whole plan, CGROUP_JOINED) resets the socket: the error is
+        // reported once, ahead of its ERROR message, which the next read gets.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') continue;
+        throw err;
+      }
       if (msg.eof) throw new InitError('init exited without reporting an error', -1);
       const type = msg.data.readUInt32LE(0);
       const body = msg.data.subarray(4);

@@ -16,6 +16,7 @@ import { defaultSpec } from '../../../src/spec/defaults.js';
 import { spawnInit, startInit } from '../../../src/process/spawn-init.js';
 import { InitError } from '../../../src/errors.js';
 import { isRoot } from '../helpers.js';
+import { addon } from '../../../src/native/addon.js';
 
 /** Children of this process that are inits (an unreaped one shows up as a zombie). */
 function initChildren(): string[] {
@@ -64,6 +65,25 @@ describe.runIf(isRoot)('a plan in two parts', () => {
     }
     expect(err).toBeInstanceOf(InitError);
     expect((err as Error).message).toMatch(/read plan: the whole plan does not begin with the \d+ ops of its first part \(op \d+ clone\(CLONE_PARENT\)/);
+    expect(initChildren()).toEqual([]);
+  });
+
+  it('an init that exits without reading what it was sent resets the socket: its ERROR is still the error', () => {
+    const [a] = stateDirs();
+    const real = startInit(0);
+    const sock = addon().socketpair();
+    // the init's end of the protocol, played here: it reports an error and
+    // exits with the whole plan unread (ECONNRESET comes before its ERROR)
+    const error = Buffer.concat([Buffer.from([11, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('stage 2 failed early\0')]);
+    const afterPlan = () => {
+      addon().sendmsg(sock[1], error, []);
+      addon().close(sock[1]);
+    };
+    try {
+      expect(() => spawnInit(compile(spec, opts(a)), { timeoutMs: 5000, afterPlan }, {}, { ...real, fd: sock[0] })).toThrow(/^stage 2 failed early \(op 2 /);
+    } finally {
+      addon().close(real.fd);
+    }
     expect(initChildren()).toEqual([]);
   });
 
