@@ -45,6 +45,12 @@ export interface CreateOptions {
    * record the state. Created.fifo is that fd; startCreated reads it.
    */
   release?: boolean;
+  /**
+   * `run`: called with the container's pid once stage 2 has joined its
+   * cgroups, while Node waits for READY with nothing else to do (run installs
+   * its signal forwarding there, as runc's handler exists before the start).
+   */
+  onInitPid?: (pid: number) => void;
 }
 
 export interface Created {
@@ -163,6 +169,12 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     for (const w of plan.warnings) g.warn(w);
 
     const m = manager;
+    // The hooks that run before the process does see the state "creating".
+    const hooksBeforeStart = ['prestart', 'createRuntime', 'createContainer'].some((k) => ((spec.hooks as Record<string, unknown[] | undefined> | undefined)?.[k]?.length ?? 0) > 0);
+    const finish = () => {
+      state.phase = 'created';
+      state.rootless = rootless && userns;
+    };
     const handover = started;
     started = undefined; // spawnInit owns it now, and kills it if anything fails
     const init = spawnInit(
@@ -187,9 +199,15 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
         afterJoin: () => {
           // stage 2's start time is fixed since its clone: read now, not after READY
           state.startTime = procStatByAddon(pid)?.startTime ?? 0;
+          // Without hooks that could look, the state is written as it will be
+          // once READY comes, while Node waits for it: nothing else may act
+          // on the container before create returns (start, delete and exec
+          // wait for our lock), and if READY never comes, the dir goes.
+          if (!hooksBeforeStart) finish();
           writeState(dir, state);
           writeAtomic(join(dir, 'config.json'), JSON.stringify(spec), 0o644);
           if (o.release) fifo = openExecFifo(join(dir, 'exec.fifo'));
+          o.onInitPid?.(pid);
         },
       },
       {
@@ -211,12 +229,12 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     );
     pid = init.pid;
     await init.stage1Reaped;
-    state.pid = pid;
-    // one addon call, no fs round trips: the addon is loaded already
-    if (!state.startTime) state.startTime = procStatByAddon(pid)?.startTime ?? 0;
-    state.phase = 'created';
-    state.rootless = rootless && userns;
-    writeState(dir, state);
+    if (state.phase !== 'created') {
+      state.pid = pid;
+      if (!state.startTime) state.startTime = procStatByAddon(pid)?.startTime ?? 0;
+      finish();
+      writeState(dir, state);
+    }
     if (o.pidFile) writePidFile(o.pidFile, pid);
     return { id, pid, dir, spec, state, cgroups: manager, fifo: fifo >= 0 ? fifo : undefined };
   } catch (err) {
