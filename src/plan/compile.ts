@@ -174,15 +174,11 @@ export function compileStage1(spec: Spec, opts: Pick<CompileOptions, 'id' | 'bun
   if (!process) return undefined;
   const ns = namespaceOps(spec.linux?.namespaces);
   if (!ns.present.has('mount') || needsRuntime(ns)) return undefined;
-  return {
-    containerId: opts.id,
-    ociVersion: spec.ociVersion,
-    bundle: opts.bundle,
-    rootfs: opts.rootfs,
-    purpose: 'create',
-    ops: stage1Ops(spec, process, ns, opts),
-    warnings: [],
-  };
+  return planOf(spec, opts, 'create', stage1Ops(spec, process, ns, opts), []);
+}
+
+function planOf(spec: Spec, opts: Pick<CompileOptions, 'id' | 'bundle' | 'rootfs'>, purpose: Plan['purpose'], ops: Op[], warnings: string[]): Plan {
+  return { containerId: opts.id, ociVersion: spec.ociVersion, bundle: opts.bundle, rootfs: opts.rootfs, purpose, ops, warnings };
 }
 
 export function compile(spec: Spec, opts: CompileOptions): Plan {
@@ -273,15 +269,7 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   ops.push(runtimeOp('write-state', `pid file and ${opts.stateDir}/state.json: "created"`, '', 'runtime.md#state'));
   ops.push(...runtimeHookOps(spec, 'poststart', 'after start'), ...runtimeHookOps(spec, 'poststop', 'after delete'));
 
-  return {
-    containerId: opts.id,
-    ociVersion: spec.ociVersion,
-    bundle: opts.bundle,
-    rootfs: opts.rootfs,
-    purpose: 'create',
-    ops,
-    warnings,
-  };
+  return planOf(spec, opts, 'create', ops, warnings);
 }
 
 export interface ExecOptions {
@@ -326,5 +314,5 @@ export function compileExec(spec: Spec, process: Process, opts: ExecOptions): Pl
   const warnings: string[] = [];
   ops.push(...processOps(process, opts.seccomp, 'exec', { lsms: opts.lsms, capLast: opts.capLast, warnings }));
   ops.push(...finalOps(spec, process, opts.seccomp, { preserveFds: opts.preserveFds ?? 0, create: false }));
-  return { containerId: opts.id, ociVersion: spec.ociVersion, bundle: opts.bundle, rootfs: opts.rootfs, purpose: 'exec', ops, warnings };
+  return planOf(spec, opts, 'exec', ops, warnings);
 }
