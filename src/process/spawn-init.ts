@@ -110,12 +110,13 @@ function u32(type: number, payload?: Buffer): Buffer {
 }
 
 // Opt-in timing hook for bench/ (issue #7): JOEY_TIMINGS=FILE appends one
-// JSON line per spawn with hrtimes (ns) at spawn, around beforePlan (the
+// JSON line per spawn with hrtimes (ns) at spawn, around beforePlan (exec's
 // cgroup join) and at READY, so the bench can compare the init's share of a
 // start with a C floor. Off unless the variable is set; costs one env lookup.
-// With it, the line also has Node's own steps (`steps`) and the init's
+// With it, the line also has Node's own steps (`steps`), the init's
 // CLOCK_MONOTONIC stamps (`init`: its start, the plan read, the end of each op
-// up to READY; PLAN_FLAGS.STAMPS), all on the same clock as hrtime.
+// up to READY; PLAN_FLAGS.STAMPS), all on the same clock as hrtime, and the
+// index of sync-cgroup (`sync`), whose stamps bound create's wait for the join.
 const TIMINGS = process.env.JOEY_TIMINGS;
 
 /**
