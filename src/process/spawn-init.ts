@@ -66,7 +66,7 @@ export interface SpawnOptions {
   beforePlan?(pid: number): void;
   /**
    * Node's work that overlaps the init's once the plan is sent (create: the
-   * cgroups and their limits, the state files). If it throws, the init dies.
+   * cgroups and their limits). If it throws, the init dies.
    */
   afterPlan?(): void;
   /**
@@ -119,17 +119,17 @@ function u32(type: number, payload?: Buffer): Buffer {
 // index of sync-cgroup (`sync`), whose stamps bound create's wait for the join.
 const TIMINGS = process.env.JOEY_TIMINGS;
 
+/** The plan header's flags; the first part of a plan carries the same ones, and PARTIAL. */
+function planFlags(trace: boolean): number {
+  return (trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
+}
+
 /**
  * joey-init, running and blocked on its sync socket until it gets a plan.
  * create starts it first and prepares the plan meanwhile: exec'ing the init
  * and its libc start-up (~1.7 ms here) overlap Node's own work instead of
  * following it. Whoever holds one must hand it to spawnInit or abandon it.
  */
-/** The plan header's flags; the first part of a plan carries the same ones, and PARTIAL. */
-function planFlags(trace: boolean): number {
-  return (trace ? PLAN_FLAGS.TRACE : 0) | (TIMINGS ? PLAN_FLAGS.STAMPS : 0);
-}
-
 export interface StartedInit {
   /** stage 1's pid */
   pid: number;
@@ -174,22 +174,10 @@ export function startInit(preserveFds = 0, first?: Plan, trace = false): Started
     const fd = parentFd;
     parentFd = -1;
     const abandon = () => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone (a zombie until reaped: its pid cannot be reused) */
-      }
-      void reapInit(pid);
+      killAndReap(pid);
       // with a first part, stage 1 may have cloned stage 2 and announced it
       const stage2 = firstPart ? queuedPid(fd) : 0;
-      if (stage2) {
-        try {
-          process.kill(stage2, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-        void reapInit(stage2);
-      }
+      if (stage2) killAndReap(stage2);
       a.close(fd);
     };
     if (firstPart) {
@@ -225,28 +213,14 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   // Nobody else reaps stage 1 (libuv only reaps its own children); we do,
   // once it has said READY or failed (reapInit).
   const stage1 = pid;
-  const killStage1 = () => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone (a zombie until reaped: its pid cannot be reused) */
-    }
-  };
   const barrier = plan.ops.some((op) => op.kind === 'sync-cgroup');
   try {
     if (TIMINGS) tJoin0 = process.hrtime.bigint();
     opts.beforePlan?.(pid);
     if (TIMINGS) tJoin1 = process.hrtime.bigint();
 
-    let sent = true;
-    try {
-      a.sendmsg(parentFd, planMsg, []);
-    } catch (err) {
-      // The init failed already (in stage 1, running from the plan's first
-      // part) and is gone: its ERROR is next in the socket, and says more.
-      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
-      sent = false;
-    }
+    // false: stage 1, running from the plan's first part, failed already
+    const sent = sendUnlessGone(parentFd, planMsg);
     step('sent');
     if (sent) opts.afterPlan?.();
     step('afterPlan');
@@ -283,13 +257,8 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
               // ERROR is next in the socket, and says more.
               if (!exited(stage2)) throw err;
             }
-            try {
-              a.sendmsg(parentFd, u32(MSG.CGROUP_JOINED), []);
-            } catch (err) {
-              // Stage 2 failed before sync-cgroup and is gone: its ERROR is
-              // next in the socket, and says more than EPIPE.
-              if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
-            }
+            // (stage 2 may have failed before sync-cgroup)
+            sendUnlessGone(parentFd, u32(MSG.CGROUP_JOINED));
             step('joined');
             opts.afterJoin?.();
           }
@@ -347,23 +316,15 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     }
   } catch (err) {
     // Nothing half-made may survive: the init and its stage 2 die with us.
-    killStage1();
-    if (stage1) void reapInit(stage1);
+    killAndReap(stage1);
     // Stage 1 is gone now (reapInit waited for it): a PID it announced
     // while afterPlan ran is in the socket still. (Killed in the instant
     // between its clone and that message, it leaves a stage 2 we cannot name;
     // that one reads EOF at sync-cgroup and exits, and whoever reaps our
     // orphans reaps it.)
     if (!stage2 && barrier) stage2 = queuedPid(parentFd);
-    if (stage2) {
-      try {
-        process.kill(stage2, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-      // stage 2 is our child too (CLONE_PARENT): not reaped, it would be a zombie until we exit
-      void reapInit(stage2);
-    }
+    // stage 2 is our child too (CLONE_PARENT): not reaped, it would be a zombie until we exit
+    if (stage2) killAndReap(stage2);
     if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
       throw new InitError(`init did not answer within ${(opts.timeoutMs ?? 60_000) / 1000}s: ${errnoText('ETIMEDOUT')}`, -1);
     }
@@ -371,6 +332,30 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   } finally {
     a.close(parentFd);
   }
+}
+
+/**
+ * Send to the init, or return false if it has failed and gone already: its
+ * ERROR is then next in the socket, and says more than EPIPE would.
+ */
+function sendUnlessGone(fd: number, msg: Buffer): boolean {
+  try {
+    addon().sendmsg(fd, msg, []);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    return false;
+  }
+}
+
+/** SIGKILL a child of ours from the init (stage 1, or stage 2 after a failure) and reap it. */
+function killAndReap(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone (a zombie until reaped: its pid cannot be reused) */
+  }
+  void reapInit(pid);
 }
 
 /** Whether a child of ours has exited (a zombie, or reaped). */
