@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openBundle, type Bundle } from '../spec/open.js';
 import type { Spec } from '../spec/types.js';
-import { compile, compileStage1 } from '../plan/compile.js';
+import { compile, compileStage1, hasHooks } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit, startInit, writeIdMaps, type StartedInit } from '../process/spawn-init.js';
@@ -170,7 +170,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
 
     const m = manager;
     // The hooks that run before the process does see the state "creating".
-    const hooksBeforeStart = ['prestart', 'createRuntime', 'createContainer'].some((k) => ((spec.hooks as Record<string, unknown[] | undefined> | undefined)?.[k]?.length ?? 0) > 0);
+    const hooksBeforeStart = hasHooks(spec, ['prestart', 'createRuntime', 'createContainer']);
     const finish = () => {
       state.phase = 'created';
       state.rootless = rootless && userns;

@@ -55,7 +55,8 @@ interface ProcessHost {
 
 const HOOK_SPEC = 'config.md#posix-platform-hooks';
 
-function hasHooks(spec: Spec, names: string[]): boolean {
+/** Whether the config has any hook of these kinds. */
+export function hasHooks(spec: Spec, names: string[]): boolean {
   const hooks = (spec.hooks ?? {}) as Record<string, unknown[] | undefined>;
   return names.some((n) => (hooks[n]?.length ?? 0) > 0);
 }
