@@ -61,7 +61,8 @@ export interface Addon {
    * fd i, default signal dispositions, an empty mask and environment. Returns
    * its pid; the caller reaps it (waitExit).
    */
-  spawnInit(execFd: number, argv: string[], fds: number[]): number;
+  /** cloneFlags: CLONE_NEWPID or 0 (spawn.c) */
+  spawnInit(execFd: number, argv: string[], fds: number[], cloneFlags?: number): number;
   /** poll(2) two fds for input or hang-up: bit 1 = a, bit 2 = b, 0 on timeout (-1: none) */
   pollEither(a: number, b: number, timeoutMs: number): number;
   /** flock(2) */

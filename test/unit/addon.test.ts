@@ -927,3 +927,54 @@ describe('exitNow (exit.c, for fast.ts exitIfIdle)', () => {
     }
   });
 });
+
+describe('spawnInit: a clone that shares our memory until its exec, without stopping us', () => {
+  const probe = path.join(projectRoot(), 'native/build/probe');
+  const CLONE_NEWPID = 0x20000000;
+
+  /** spawn `probe args` with stdout into a file; its status and what it printed */
+  async function run(args: string[], cloneFlags?: number): Promise<{ pid: number; out: string; code: number | null; sock: number }> {
+    const out = path.join(tmp, `spawn-${args.join('-')}-${cloneFlags ?? 0}`);
+    const file = keep(fs.openSync(out, 'w'));
+    const exe = keep(a.openat2(AT_FDCWD, probe, O_PATH, 0, 0));
+    const [ours, theirs] = a.socketpair();
+    keep(ours);
+    const pid = a.spawnInit(exe, ['probe', ...args], [0, file, 2, theirs], cloneFlags);
+    // the child has its own copy of our fd table from the clone on
+    a.close(theirs);
+    const { code } = await a.waitExit(pid);
+    return { pid, out: fs.readFileSync(out, 'utf8'), code, sock: ours };
+  }
+
+  it('runs the program as our child, with the fds it was given in place', async () => {
+    const r = await run(['pid']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`pid ${r.pid}\n`);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('with CLONE_NEWPID, starts it as PID 1 of a new pid namespace (the init without a stage 1; needs root)', async () => {
+    const r = await run(['pid'], CLONE_NEWPID);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('pid 1\n');
+  });
+
+  it('refuses any other clone flag (a new user namespace must not share our memory)', () => {
+    expect(thrown(() => a.spawnInit(0, ['x'], [0], 0x10000000)).message).toMatch(/cloneFlags/);
+  });
+
+  it('reports a failed exec on the sync socket, as an ERROR message the init would send, and exits 127', async () => {
+    const notExec = path.join(tmp, 'not-executable');
+    fs.writeFileSync(notExec, 'not a program', { mode: 0o644 });
+    const exe = keep(a.openat2(AT_FDCWD, notExec, O_PATH, 0, 0));
+    const [ours, theirs] = a.socketpair();
+    keep(ours);
+    const pid = a.spawnInit(exe, ['joey:[1:CHILD]', '3', '0'], [0, 1, 2, theirs]);
+    a.close(theirs);
+    const msg = a.recvmsg(ours, 4096, 5000);
+    expect(msg.data.readUInt32LE(0)).toBe(11); // MSG.ERROR
+    expect(msg.data.readUInt32LE(4)).toBe(0xffffffff); // before any op
+    expect(msg.data.readInt32LE(8)).toBe(os.constants.errno.EACCES);
+    expect(msg.data.subarray(12, msg.data.indexOf(0, 12)).toString()).toBe('spawn joey-init');
+    expect((await a.waitExit(pid)).code).toBe(127);
+  });
+});
