@@ -14,6 +14,11 @@
  *                            credentials, seccomp, READY, wait on exec.fifo,
  *                            execve
  *
+ * Started as `joey:[2:INIT] ...` instead, it is stage 2 from the start: the
+ * runtime cloned it into the container's new pid namespace already (create
+ * without a user or time namespace, compile.ts directSpawn), so its plan has
+ * no fork-init and it runs every op itself.
+ *
  * One loop runs both stages: ops are run in plan order, and fork-init is the
  * op where the two processes part. There is no policy here: what to do, and
  * in which order, was decided by src/plan/compile.ts. */
@@ -149,14 +154,17 @@ int vmrelay_main (int argc, char **argv); /* vmrelay.c: a --vm terminal's host r
 int
 main (int argc, char **argv)
 {
+  /* Started as joey:[2:INIT] by the runtime (direct spawn): PID 1 of a new
+   * pid namespace already, and stage 2 from its first op. */
+  int direct = argc > 0 && strcmp (argv[0], "joey:[2:INIT]") == 0;
   /* Started by the kernel as a microVM's /init: be the guest agent. */
-  if (getpid () == 1)
+  if (getpid () == 1 && !direct)
     return agent_main (argc, argv);
   if (argc > 1 && strcmp (argv[1], "vm-relay") == 0)
     return vmrelay_main (argc, argv);
   joey_error_t err = { 0 };
   struct init_ctx ctx = {
-    .sync_fd = -1, .stage = 1, .rootfs_fd = -1, .host_dev_null = -1, .fifo_fd = -1, .console_sock = -1, .gate_fd = -1,
+    .sync_fd = -1, .stage = direct ? 2 : 1, .rootfs_fd = -1, .host_dev_null = -1, .fifo_fd = -1, .console_sock = -1, .gate_fd = -1,
   };
 
   if (argc < 3)
@@ -172,9 +180,12 @@ main (int argc, char **argv)
    * our /proc entries while we still hold host fds; dumpable comes back only
    * with execve. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  prctl (PR_SET_NAME, "joey:[1:CHILD]", 0, 0, 0);
-  /* If the runtime dies before we are done, do not linger. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  prctl (PR_SET_NAME, direct ? "joey:[2:INIT]" : "joey:[1:CHILD]", 0, 0, 0);
+  /* If the runtime dies before we are done, do not linger. Not stage 2: it
+   * outlives a `create` that has returned (a dying runtime shows as EOF on
+   * the sync socket, and stage 2 gives up there). */
+  if (!direct)
+    prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
   const uint8_t *part;
   size_t part_len;

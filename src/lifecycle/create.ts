@@ -16,6 +16,7 @@ import { compile, compileStage1, hasHooks } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit, startInit, writeIdMaps, type StartedInit } from '../process/spawn-init.js';
+import { directSpawn } from '../linux/namespaces.js';
 import { addon } from '../native/addon.js';
 import { UsageError, fromNodeError } from '../errors.js';
 import { lockDir, makeStateDir, newState, removeStateDir, validateId, writeAtomic, writePidFile, writeState, type StoredState } from './store.js';
@@ -140,9 +141,14 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
   try {
     // Stage 1 opens it first thing: made before the init exists.
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
-    // Stage 1 runs from its own part of the plan while the rest is compiled.
+    // Without a user or time namespace the init is cloned straight into
+    // its pid namespace, as stage 2; otherwise stage 1 runs from its own
+    // part of the plan while the rest is compiled.
     const consoleSocket = o.consoleSocket ? resolve(o.consoleSocket) : undefined;
-    started = startInit(o.preserveFds ?? 0, compileStage1(spec, { id, bundle, rootfs, stateDir: dir, consoleSocket }), g.trace !== undefined);
+    const cloneFlags = directSpawn(spec.linux?.namespaces);
+    const direct = cloneFlags !== undefined;
+    const first = direct ? undefined : compileStage1(spec, { id, bundle, rootfs, stateDir: dir, consoleSocket });
+    started = startInit(o.preserveFds ?? 0, first, g.trace !== undefined, cloneFlags);
     const userns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
     const rootless = process.getuid?.() !== 0;
     // Opening finds the layout and the container's paths, which the plan
@@ -165,6 +171,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       preserveFds: o.preserveFds,
       seccomp,
       capLast: kernelCapLast(),
+      direct,
     });
     for (const w of plan.warnings) g.warn(w);
 

@@ -8,6 +8,11 @@
  * may do), the mount namespace joined by path comes last (joining it changes
  * what host paths like the rootfs and exec.fifo mean). A new pid namespace
  * only applies to children, hence the fork into stage 2.
+ *
+ * Without a user or time namespace, and with the pid namespace new or the
+ * host's, there is nothing a stage 1 must do before the pid namespace
+ * exists: the runtime then clones the init with CLONE_NEWPID itself
+ * (directSpawn), and the init, PID 1 already, runs these ops as stage 2.
  */
 import type { LinuxNamespace } from '../spec/types.js';
 import { NAMESPACES } from './flags.js';
@@ -30,7 +35,30 @@ export interface NamespacePlan {
   cgroupns: { flags: number; from: string };
 }
 
-export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined): NamespacePlan {
+/**
+ * The clone flags to spawn the init with when it can start as stage 2
+ * (CLONE_NEWPID, or 0 for the host's pid namespace), or undefined when a
+ * stage 1 must fork it: a user namespace (its id maps come from outside,
+ * and the other namespaces must be created inside it), a time namespace
+ * (its offsets are written before a process enters it, so it applies to
+ * children only, as a pid namespace does), or a pid namespace joined by
+ * path (setns(2) into it also moves only children).
+ */
+export function directSpawn(namespaces: readonly LinuxNamespace[] | undefined): number | undefined {
+  let flags = 0;
+  for (const ns of namespaces ?? []) {
+    if (ns.type === 'user' || ns.type === 'time') return undefined;
+    if (ns.type === 'pid') {
+      if (ns.path) return undefined;
+      flags |= NAMESPACES.pid!.flag;
+    }
+  }
+  return flags;
+}
+
+/** `direct`: the init was cloned into its new pid namespace (directSpawn) and runs these ops as stage 2. */
+export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined, direct = false): NamespacePlan {
+  const stage = direct ? 'init' : 'init-child';
   const list = (namespaces ?? []).map((ns, i) => ({ ns, from: `linux.namespaces[${i}]` }));
   const ops: InitOp[] = [];
   const created = new Set<string>();
@@ -44,7 +72,7 @@ export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined):
     for (const { ns, from } of list) {
       if (!ns.path || !filter(ns.type)) continue;
       const flag = NAMESPACES[ns.type]!.flag;
-      ops.push(initOp('init-child', 'join-namespace', { nstype: flag, path: ns.path }, from, SPEC, {
+      ops.push(initOp(stage, 'join-namespace', { nstype: flag, path: ns.path }, from, SPEC, {
         why: `setns(open(${ns.path}), ${flagName(flag)})`,
       }));
     }
@@ -65,7 +93,7 @@ export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined):
   const froms: string[] = [];
   const cgroupns = { flags: 0, from: '' };
   for (const { ns, from } of list) {
-    if (ns.path || ns.type === 'user') continue;
+    if (ns.path || ns.type === 'user' || (direct && ns.type === 'pid')) continue;
     if (ns.type === 'cgroup') {
       cgroupns.flags = NAMESPACES.cgroup!.flag;
       cgroupns.from = from;
@@ -74,7 +102,7 @@ export function namespaceOps(namespaces: readonly LinuxNamespace[] | undefined):
     flags |= NAMESPACES[ns.type]!.flag;
     froms.push(from);
   }
-  if (flags) ops.push(initOp('init-child', 'unshare', { flags }, froms.join(','), SPEC));
+  if (flags) ops.push(initOp(stage, 'unshare', { flags }, froms.join(','), SPEC));
   join((t) => t === 'mount');
   return { ops, created, present, cgroupns };
 }

@@ -11,7 +11,7 @@
 import type { Process, Spec } from '../spec/types.js';
 import type { CompiledSeccomp } from '../linux/seccomp.js';
 import { UnsupportedError } from '../errors.js';
-import { namespaceOps, type NamespacePlan } from '../linux/namespaces.js';
+import { directSpawn, namespaceOps, type NamespacePlan } from '../linux/namespaces.js';
 import { mountOps, rootPropagation } from '../linux/mounts.js';
 import { deviceOps, needsDevSetup } from '../linux/devices.js';
 import { maskedPathOps, readonlyPathOps } from '../linux/masked-paths.js';
@@ -43,6 +43,12 @@ export interface CompileOptions {
   cgroup?: CgroupPlan;
   /** /proc/sys/kernel/cap_last_cap; default: the last capability joey knows */
   capLast?: number;
+  /**
+   * The runtime clones the init into its new pid namespace (directSpawn): no
+   * stage 1, no fork-init; the init runs every op as stage 2. Only where
+   * directSpawn allows it.
+   */
+  direct?: boolean;
 }
 
 /** What processOps needs from the host, and where it reports what it leaves out. */
@@ -135,20 +141,26 @@ function finalOps(spec: Spec, process: Process, seccomp: CompiledSeccomp | undef
   return ops;
 }
 
-/** Stage 1 (init-child): the exec.fifo handle, the console, the namespaces, up to fork-init. */
-function stage1Ops(spec: Spec, process: Process, ns: NamespacePlan, opts: Pick<CompileOptions, 'stateDir' | 'consoleSocket'>): Op[] {
+/**
+ * Stage 1 (init-child): the exec.fifo handle, the console, the namespaces, up
+ * to fork-init. With `direct`, the same ops without fork-init, run by the
+ * init as stage 2 (it was cloned into its pid namespace already).
+ */
+function stage1Ops(spec: Spec, process: Process, ns: NamespacePlan, opts: Pick<CompileOptions, 'stateDir' | 'consoleSocket' | 'direct'>): Op[] {
   const ops: Op[] = [];
-  ops.push(initOp('init-child', 'open-exec-fifo', { path: `${opts.stateDir}/exec.fifo` }, '', 'runtime.md#start', { why: 'an O_PATH handle that survives pivot_root' }));
+  const stage = opts.direct ? 'init' : 'init-child';
+  ops.push(initOp(stage, 'open-exec-fifo', { path: `${opts.stateDir}/exec.fifo` }, '', 'runtime.md#start', { why: 'an O_PATH handle that survives pivot_root' }));
   if (process.terminal && opts.consoleSocket) {
-    ops.push(initOp('init-child', 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));
+    ops.push(initOp(stage, 'console-connect', { path: opts.consoleSocket }, 'process.terminal', 'config.md#process'));
   }
   if (process.oomScoreAdj !== undefined) {
-    ops.push(initOp('init-child', 'oom-score-adj', { value: process.oomScoreAdj }, 'process.oomScoreAdj', 'config.md#linux-process', {
+    ops.push(initOp(stage, 'oom-score-adj', { value: process.oomScoreAdj }, 'process.oomScoreAdj', 'config.md#linux-process', {
       why: 'before the user namespace: lowering it needs CAP_SYS_RESOURCE on the host',
     }));
   }
   if (ns.created.has('user')) ops.push(runtimeOp('write-idmap', 'uid_map/gid_map of the init, on its request', 'linux.uidMappings', 'config-linux.md#user-namespace-mappings'));
   ops.push(...ns.ops);
+  if (opts.direct) return ops;
   ops.push(
     initOp('init-child', 'fork-init', { announce: 1 }, '', 'config-linux.md#namespaces', {
       why: 'clone(CLONE_PARENT): stage 2 is PID 1 of a new pid namespace; the runtime gets its pid at once, to join it to the cgroups',
@@ -185,7 +197,9 @@ function planOf(spec: Spec, opts: Pick<CompileOptions, 'id' | 'bundle' | 'rootfs
 export function compile(spec: Spec, opts: CompileOptions): Plan {
   const process = spec.process;
   if (!process) throw new UnsupportedError('process: required to create a container (config.md#process)');
-  const ns = namespaceOps(spec.linux?.namespaces);
+  const cloneFlags = directSpawn(spec.linux?.namespaces);
+  if (opts.direct && cloneFlags === undefined) throw new Error('compile: direct spawn asked for a config that needs a stage 1');
+  const ns = namespaceOps(spec.linux?.namespaces, opts.direct);
   if (!ns.present.has('mount')) {
     throw new UnsupportedError('linux.namespaces: a mount namespace is required to set up the rootfs (config-linux.md#namespaces)');
   }
@@ -197,16 +211,18 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   for (const dir of opts.cgroup?.dirs ?? []) ops.push(runtimeOp('cgroup-create', `mkdir ${dir}`, 'linux.cgroupsPath', 'config-linux.md#cgroups-path'));
   for (const w of opts.cgroup?.writes ?? []) ops.push(runtimeOp('cgroup-write', `${w.file} = ${JSON.stringify(w.value)}`, w.from, 'config-linux.md#control-groups', { security: 'cgroup path traversal (runc#4103)' }));
   const early = !needsRuntime(ns);
-  ops.push(
-    runtimeOp(
-      'spawn-init',
-      `joey-init through a read-only overlay (or a sealed memfd copy); ${early ? 'it runs stage 1 from a first part of the plan (up to fork-init) while the rest is compiled' : 'it blocks reading the plan'}`,
-      '',
-      'runtime.md#create',
-      { security: 'CVE-2019-5736' },
-    ),
-  );
-  if (opts.cgroup) ops.push(runtimeOp('cgroup-join', "write stage 2's pid to cgroup.procs once fork-init announces it, while stage 2 mounts; then CGROUP_JOINED", 'linux.cgroupsPath', 'config-linux.md#control-groups'));
+  const how = opts.direct
+    ? `${cloneFlags ? 'clone(CLONE_NEWPID): PID 1 of the container\'s new pid namespace' : 'in the host\'s pid namespace'}, stage 2 from its first op (no user or time namespace to set up first); it blocks reading the plan`
+    : early
+      ? 'it runs stage 1 from a first part of the plan (up to fork-init) while the rest is compiled'
+      : 'it blocks reading the plan';
+  const pidEntry = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'pid');
+  const from = opts.direct && cloneFlags ? `linux.namespaces[${pidEntry}]` : '';
+  ops.push(runtimeOp('spawn-init', `joey-init through a read-only overlay (or a sealed memfd copy); ${how}`, from, 'runtime.md#create', { security: 'CVE-2019-5736' }));
+  if (opts.cgroup) {
+    const when = opts.direct ? 'as soon as the plan is sent (the spawn gave its pid)' : 'once fork-init announces it';
+    ops.push(runtimeOp('cgroup-join', `write stage 2's pid to cgroup.procs ${when}, while stage 2 mounts; then CGROUP_JOINED`, 'linux.cgroupsPath', 'config-linux.md#control-groups'));
+  }
 
   ops.push(...stage1Ops(spec, process, ns, opts));
 

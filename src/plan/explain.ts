@@ -50,14 +50,14 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     kernel: 'open(path, O_RDONLY) + setns(fd, CLONE_NEW*)',
     spec: 'config-linux.md#namespaces (linux.namespaces[].path)',
     man: ['setns(2)', 'namespaces(7)'],
-    detail: 'A namespace entry with a path joins that namespace instead of creating one; `joey exec` joins every namespace of the container through /proc/<init pid>/ns/*. Joining a pid namespace only affects children, which is why fork-init follows.',
+    detail: 'A namespace entry with a path joins that namespace instead of creating one; `joey exec` joins every namespace of the container through /proc/<init pid>/ns/*. Joining a pid namespace only affects children, which is why fork-init follows (and why create then needs a stage 1).',
   },
   unshare: {
     title: 'create the new namespaces the config asks for',
     kernel: 'unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|...)',
     spec: 'config-linux.md#namespaces',
     man: ['unshare(2)', 'namespaces(7)', 'pid_namespaces(7)', 'mount_namespaces(7)', 'user_namespaces(7)'],
-    detail: 'Stage 1 leaves the host namespaces here. The user namespace is created first so the others are owned by it; CLONE_NEWPID applies to the next child only (fork-init). Namespaces without a path in linux.namespaces are new; a type not listed is shared with the host.',
+    detail: 'The init leaves the host namespaces here. The user namespace is created first so the others are owned by it; CLONE_NEWPID applies to the next child only, so with a user or time namespace (or a pid namespace joined by path) this is stage 1 and fork-init follows. Without one, the runtime cloned the init into a new pid namespace already (spawn-init, clone(CLONE_NEWPID)), and the init unshares the rest as PID 1. Namespaces without a path in linux.namespaces are new; a type not listed is shared with the host.',
   },
   'sync-idmap': {
     title: 'ask the runtime to write uid_map/gid_map, then become root in the new user namespace',
@@ -78,7 +78,7 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     kernel: 'MSG CGROUP_JOINED over the sync socket; unshare(CLONE_NEWCGROUP)',
     spec: 'config-linux.md#control-groups, config-linux.md#namespaces',
     man: ['cgroups(7)', 'cgroup_namespaces(7)', 'unshare(2)'],
-    detail: 'The runtime creates the cgroups, writes the resource limits and device rules, and writes stage 2\'s pid into cgroup.procs while stage 2 is already setting up its mounts (fork-init announces the pid at once). Stage 2 waits here, before the first cgroup mount and before any device node or hook, so everything from here on runs inside the container\'s cgroups. A new cgroup namespace is created only now: its root is the cgroup the process is in when it unshares (runc waits for its parent\'s CREATECGROUPNS for the same reason).',
+    detail: 'The runtime creates the cgroups, writes the resource limits and device rules, and writes stage 2\'s pid into cgroup.procs while stage 2 is already setting up its mounts (the runtime has the pid from its clone, or fork-init announces it at once). Stage 2 waits here, before the first cgroup mount and before any device node or hook, so everything from here on runs inside the container\'s cgroups. A new cgroup namespace is created only now: its root is the cgroup the process is in when it unshares (runc waits for its parent\'s CREATECGROUPNS for the same reason).',
   },
   setsid: {
     title: 'start a new session',
@@ -435,12 +435,12 @@ export const RUNTIME_OP_CATALOGUE: Record<RuntimeOpKind, OpExplanation> = {
   'spawn-init': {
     title: 'start the C init through a read-only overlay (or a sealed copy)',
     kernel:
-      'fsopen("overlay") + fsconfig(lowerdir=native/build:native/build-empty) + fsmount(MOUNT_ATTR_RDONLY), else memfd_create + F_SEAL_*; clone(CLONE_VM|CLONE_VFORK) + execveat(fd, "", AT_EMPTY_PATH); socketpair(AF_UNIX, SOCK_SEQPACKET)',
+      'fsopen("overlay") + fsconfig(lowerdir=native/build:native/build-empty) + fsmount(MOUNT_ATTR_RDONLY), else memfd_create + F_SEAL_*; clone(CLONE_VM [|CLONE_NEWPID]) + execveat(fd, "", AT_EMPTY_PATH); socketpair(AF_UNIX, SOCK_SEQPACKET)',
     spec: 'runtime.md#create',
     man: ['fsopen(2)', 'fsmount(2)', 'memfd_create(2)', 'fcntl(2)', 'clone(2)', 'execveat(2)', 'unix(7)'],
     security:
       'CVE-2019-5736 (the container overwrote the runtime binary through /proc/<pid>/exe): the init runs through an overlay with no upper layer (EROFS to any writer), or from a sealed memfd where that overlay cannot be made',
-    detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials. create sends stage 1\'s ops at once, as a first part of the plan (PLAN_FLAGS.PARTIAL), so that stage 1 unshares and clones stage 2 while Node compiles the rest; not when stage 1 must wait for the runtime (the id maps of a new user namespace).',
+    detail: 'The init blocks reading the plan; Node never changes its own namespaces, root or credentials, and goes on compiling while the child execs (no CLONE_VFORK: the child shares our memory but touches only a mapping of its own, with raw system calls). Without a user or time namespace, create clones the init with CLONE_NEWPID: it is the container\'s PID 1 and runs every op as stage 2. Otherwise create sends stage 1\'s ops at once, as a first part of the plan (PLAN_FLAGS.PARTIAL), so that stage 1 unshares and clones stage 2 while Node compiles the rest; not when stage 1 must wait for the runtime (the id maps of a new user namespace).',
   },
   'cgroup-join': {
     title: 'move the init into the container\'s cgroup',

@@ -141,6 +141,8 @@ export interface StartedInit {
   steps: Record<string, string>;
   /** kill and reap it, close the socket (nothing half-made survives) */
   abandon(): void;
+  /** cloned into the container's pid namespace as stage 2 (directSpawn): no stage 1, no PID message */
+  direct: boolean;
 }
 
 /**
@@ -148,7 +150,8 @@ export interface StartedInit {
  * PARTIAL: stage 1 then unshares and clones stage 2 while Node
  * compiles the rest, which spawnInit sends as the whole plan.
  */
-export function startInit(preserveFds = 0, first?: Plan, trace = false): StartedInit {
+export function startInit(preserveFds = 0, first?: Plan, trace = false, cloneFlags?: number): StartedInit {
+  const direct = cloneFlags !== undefined;
   const firstPart = first ? encodePlan(first, planFlags(trace) | PLAN_FLAGS.PARTIAL, MSG.PLAN) : undefined;
   const a = addon();
   const t0 = TIMINGS ? process.hrtime.bigint() : 0n;
@@ -169,7 +172,8 @@ export function startInit(preserveFds = 0, first?: Plan, trace = false): Started
     // that fd (native/addon/spawn.c says why not child_process).
     const fds = Array.from({ length: syncIndex }, (_, i) => i);
     fds.push(childFd);
-    const pid = a.spawnInit(exeFd, ['joey:[1:CHILD]', String(syncIndex), String(preserveFds)], fds);
+    // direct: stage 2 from the start, PID 1 of the pid namespace the clone makes
+    const pid = a.spawnInit(exeFd, [direct ? 'joey:[2:INIT]' : 'joey:[1:CHILD]', String(syncIndex), String(preserveFds)], fds, cloneFlags ?? 0);
     step('spawned');
     const fd = parentFd;
     parentFd = -1;
@@ -188,7 +192,7 @@ export function startInit(preserveFds = 0, first?: Plan, trace = false): Started
         throw err;
       }
     }
-    return { pid, fd, t0, t1: TIMINGS ? process.hrtime.bigint() : 0n, steps, abandon };
+    return { pid, fd, t0, t1: TIMINGS ? process.hrtime.bigint() : 0n, steps, abandon, direct };
   } finally {
     for (const fd of [exeFd, childFd, parentFd]) if (fd >= 0) a.close(fd);
   }
@@ -209,11 +213,26 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   const step = TIMINGS ? (name: string) => void (steps[name] = String(process.hrtime.bigint())) : () => {};
   const parentFd = init0.fd;
   const pid = init0.pid;
-  let stage2 = 0;
+  // A direct init is stage 2 itself, and its pid is known from the spawn.
+  let stage2 = init0.direct ? pid : 0;
   // Nobody else reaps stage 1 (libuv only reaps its own children); we do,
-  // once it has said READY or failed (reapInit).
-  const stage1 = pid;
+  // once it has said READY or failed (reapInit). None with a direct init.
+  const stage1 = init0.direct ? 0 : pid;
   const barrier = plan.ops.some((op) => op.kind === 'sync-cgroup');
+  // Into the cgroups while stage 2 mounts; it waits at sync-cgroup.
+  const join = (p: number) => {
+    try {
+      opts.joinInit?.(p);
+    } catch (err) {
+      // ESRCH and the like from a stage 2 that already failed: its
+      // ERROR is next in the socket, and says more.
+      if (!exited(p)) throw err;
+    }
+    // (stage 2 may have failed before sync-cgroup)
+    sendUnlessGone(parentFd, u32(MSG.CGROUP_JOINED));
+    step('joined');
+    opts.afterJoin?.();
+  };
   try {
     if (TIMINGS) tJoin0 = process.hrtime.bigint();
     opts.beforePlan?.(pid);
@@ -224,6 +243,10 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     step('sent');
     if (sent) opts.afterPlan?.();
     step('afterPlan');
+    if (init0.direct) {
+      handlers.pid?.(stage2);
+      if (sent && barrier) join(stage2);
+    }
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
@@ -249,19 +272,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
           step('pid');
           stage2 = body.readUInt32LE(0);
           handlers.pid?.(stage2);
-          if (barrier) {
-            try {
-              opts.joinInit?.(stage2);
-            } catch (err) {
-              // ESRCH and the like from a stage 2 that already failed: its
-              // ERROR is next in the socket, and says more.
-              if (!exited(stage2)) throw err;
-            }
-            // (stage 2 may have failed before sync-cgroup)
-            sendUnlessGone(parentFd, u32(MSG.CGROUP_JOINED));
-            step('joined');
-            opts.afterJoin?.();
-          }
+          if (barrier) join(stage2);
           break;
         case MSG.HOOKS_PLS: {
           const state = handlers.hooks?.() ?? '{}';
@@ -309,14 +320,14 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
             const line = { spawn: String(init0.t0), spawned: String(init0.t1), handover, join0: String(tJoin0), join1: String(tJoin1), ready, steps, init, sync: ops.findIndex((op) => op.kind === 'sync-cgroup') };
             fs.appendFileSync(TIMINGS, `${JSON.stringify(line)}\n`);
           }
-          return { pid: stage2, stage1Reaped: reapInit(stage1) };
+          return { pid: stage2, stage1Reaped: stage1 ? reapInit(stage1) : Promise.resolve() };
         default:
           throw new InitError(`init sent an unknown message ${type}`, -1);
       }
     }
   } catch (err) {
     // Nothing half-made may survive: the init and its stage 2 die with us.
-    killAndReap(stage1);
+    if (stage1) killAndReap(stage1);
     // Stage 1 is gone now (reapInit waited for it): a PID it announced
     // while afterPlan ran is in the socket still. (Killed in the instant
     // between its clone and that message, it leaves a stage 2 we cannot name;
@@ -350,6 +361,7 @@ function sendUnlessGone(fd: number, msg: Buffer): boolean {
 
 /** SIGKILL a child of ours from the init (stage 1, or stage 2 after a failure) and reap it. */
 function killAndReap(pid: number): void {
+  if (pid <= 0) return; // never process.kill(0): that is our process group
   try {
     process.kill(pid, 'SIGKILL');
   } catch {

@@ -13,6 +13,7 @@ import { RuntimeError } from '../../errors.js';
 import type { Plan } from '../../plan/ops.js';
 import type { HostInfo } from '../../plan/host.js';
 import type { Globals } from '../../lifecycle/context.js';
+import { directSpawn } from '../../linux/namespaces.js';
 
 /** The plan `joey plan --bundle B --id ID` prints, on this host's cgroup layout. */
 export async function planFor(g: Globals, bundleDir: string, id: string, noPivot = false): Promise<Plan> {
@@ -38,7 +39,7 @@ export async function planFor(g: Globals, bundleDir: string, id: string, noPivot
     },
     lsms: [],
   };
-  return compile(spec, { id, bundle, rootfs, stateDir: join(g.root, id), host, seccomp, noPivot });
+  return compile(spec, { id, bundle, rootfs, stateDir: join(g.root, id), host, seccomp, noPivot, direct: directSpawn(spec.linux?.namespaces) !== undefined });
 }
 
 export async function explainCommand(g: Globals, what: string, o: { bundle?: string; id: string; noPivot?: boolean; format: 'text' | 'json' }): Promise<string> {

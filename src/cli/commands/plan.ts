@@ -13,6 +13,7 @@ import { layoutInfo } from '../../lifecycle/cgroup.js';
 import { detectLayout } from '../../cgroups/layout.js';
 import type { Globals } from '../../lifecycle/context.js';
 import { hostLsms, kernelCapLast } from '../../linux/capabilities.js';
+import { directSpawn } from '../../linux/namespaces.js';
 
 export interface PlanOptions {
   /** after the plan, the seccomp filter as libseccomp's pseudo filter code (text format only) */
@@ -43,7 +44,7 @@ export async function planCommand(g: Globals, bundleDir: string, id: string, for
     },
     lsms: hostLsms(),
   };
-  const plan = compile(spec, { id, bundle, rootfs, stateDir: join(g.root, id), host, seccomp, capLast: kernelCapLast() });
+  const plan = compile(spec, { id, bundle, rootfs, stateDir: join(g.root, id), host, seccomp, capLast: kernelCapLast(), direct: directSpawn(spec.linux?.namespaces) !== undefined });
   if (format === 'json') return `${JSON.stringify(planToJSON(plan), null, 2)}\n`;
   return seccompText ? `${renderPlan(plan)}\n${seccompText}` : renderPlan(plan);
 }
