@@ -29,6 +29,28 @@ describe.runIf(isRoot)('namespaces', () => {
     expect(r.leftovers).toEqual([]);
   });
 
+  // namespaces.ts directSpawn: without a user or time namespace (and with
+  // the pid namespace new), nothing must happen before the pid namespace
+  // exists, so joey clones the init into it and there is no stage 1.
+  it('without a user or time namespace, the init is cloned straight into its pid namespace: every op runs in stage 2', () => {
+    const bundle = makeBundle(['probe', 'pid']);
+    const id = cid();
+    try {
+      const r = joey(root, ['--debug', 'run', '--bundle', bundle, id]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('pid 1\n');
+      const ops = lines(r.stderr, 'joey: debug: op');
+      expect(ops.length).toBeGreaterThan(20);
+      expect(ops.filter((l) => / unshare stage 2 /.test(l))).toHaveLength(1);
+      expect(ops.filter((l) => !/ stage 2 /.test(l))).toEqual([]);
+      expect(r.stderr).not.toMatch(/fork-init/);
+      expect(leftovers(root, id)).toEqual([]);
+    } finally {
+      joey(root, ['delete', '--force', id]);
+      removeBundle(bundle);
+    }
+  });
+
   it('each new namespace has an inode different from the host\'s; the others are the host\'s', () => {
     const r = runProbe(root, ['probe', 'ns']);
     expect(r.status).toBe(0);

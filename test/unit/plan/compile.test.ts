@@ -8,6 +8,7 @@ import { encodePlan } from '../../../src/plan/encode.js';
 import type { InitOp } from '../../../src/plan/ops.js';
 import type { Spec } from '../../../src/spec/types.js';
 import { CLONE, MS } from '../../../src/linux/flags.js';
+import { directSpawn } from '../../../src/linux/namespaces.js';
 
 const opts = { id: 'demo', bundle: '/b', rootfs: '/b/rootfs', stateDir: '/run/joey/demo', host: fakeHost() };
 const kinds = (spec: Spec, o = opts) => compile(spec, o).ops.map((op) => op.kind);
@@ -30,6 +31,41 @@ describe('compile', () => {
     const fork = ops.findIndex((o) => o.kind === 'fork-init');
     expect(ops.slice(0, fork).every((o) => o.stage === 'init-child')).toBe(true);
     expect(ops.slice(fork + 1).every((o) => o.stage === 'init')).toBe(true);
+  });
+
+  it('direct spawn: no stage 1, no fork-init; the unshare leaves out the pid namespace the clone made', () => {
+    const ops = initOps(spec, { ...opts, direct: true });
+    expect(ops.every((o) => o.stage === 'init')).toBe(true);
+    expect(ops.some((o) => o.kind === 'fork-init')).toBe(false);
+    const unshare = ops.find((o) => o.kind === 'unshare')!;
+    expect(Number(unshare.args.flags) & CLONE.CLONE_NEWPID).toBe(0);
+    expect(Number(unshare.args.flags) & CLONE.CLONE_NEWNS).toBeTruthy();
+    // the same ops otherwise, in the same order
+    const classic = initOps(spec).filter((o) => o.kind !== 'fork-init').map((o) => o.kind);
+    expect(ops.map((o) => o.kind)).toEqual(classic);
+    const spawn = compile(spec, { ...opts, direct: true }).ops.find((o) => o.kind === 'spawn-init')!;
+    expect(renderPlan({ ...compile(spec, opts), ops: [spawn] })).toContain('clone(CLONE_NEWPID)');
+  });
+
+  it('direct spawn only where no stage 1 is needed: user or time namespace, or a pid namespace joined by path', () => {
+    expect(directSpawn(spec.linux!.namespaces)).toBe(CLONE.CLONE_NEWPID);
+    expect(directSpawn([{ type: 'mount' }])).toBe(0); // the host's pid namespace: no clone flag at all
+    expect(directSpawn([{ type: 'mount' }, { type: 'network', path: '/proc/1/ns/net' }, { type: 'pid' }])).toBe(CLONE.CLONE_NEWPID);
+    expect(directSpawn([{ type: 'mount' }, { type: 'pid', path: '/proc/1/ns/pid' }])).toBeUndefined();
+    expect(directSpawn([{ type: 'mount' }, { type: 'pid' }, { type: 'time' }])).toBeUndefined();
+    expect(directSpawn(defaultSpec({ args: ['/bin/sh'], rootless: true }).linux!.namespaces)).toBeUndefined();
+    expect(() => compile(defaultSpec({ args: ['/bin/sh'], rootless: true }), { ...opts, direct: true })).toThrow(/needs a stage 1/);
+  });
+
+  it('direct spawn joins namespaces given by path itself, before the unshare, the mount namespace last', () => {
+    const s = defaultSpec({ args: ['/bin/sh'] });
+    s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'network', path: '/proc/1/ns/net' }, { type: 'pid' }, { type: 'ipc' }];
+    const ops = initOps(s, { ...opts, direct: true }).filter((o) => o.kind === 'join-namespace' || o.kind === 'unshare');
+    expect(ops.map((o) => [o.kind, o.args.path ?? o.args.flags])).toEqual([
+      ['join-namespace', '/proc/1/ns/net'],
+      ['unshare', CLONE.CLONE_NEWIPC],
+      ['join-namespace', '/proc/1/ns/mnt'],
+    ]);
   });
 
   it('joins the user namespace first and the mount namespace last', () => {

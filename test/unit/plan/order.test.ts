@@ -13,6 +13,7 @@ import type { CompiledSeccomp } from '../../../src/linux/seccomp.js';
 import type { InitOp, Plan } from '../../../src/plan/ops.js';
 import type { Spec } from '../../../src/spec/types.js';
 import { CLONE } from '../../../src/linux/flags.js';
+import { directSpawn } from '../../../src/linux/namespaces.js';
 
 const opts = { id: 'order', bundle: '/b', rootfs: '/b/rootfs', stateDir: '/run/joey/order', host: fakeHost() };
 const seccomp = (notify = false): CompiledSeccomp => ({ bpf: Buffer.alloc(16), flags: 0, notify, skipped: [], ruleCount: 1 });
@@ -50,6 +51,10 @@ function plans(spec: Spec, sc: CompiledSeccomp | undefined): [string, Plan][] {
   return [
     ['create', compile(spec, { ...opts, seccomp: sc, consoleSocket: '/tmp/c.sock', preserveFds: 1 })],
     ['create --no-pivot', compile(spec, { ...opts, seccomp: sc, noPivot: true })],
+    // the init cloned into its pid namespace by the runtime (namespaces.ts directSpawn)
+    ...(directSpawn(spec.linux?.namespaces) !== undefined
+      ? ([['create (direct spawn)', compile(spec, { ...opts, seccomp: sc, consoleSocket: '/tmp/c.sock', preserveFds: 1, direct: true })]] as [string, Plan][])
+      : []),
     ['exec', compileExec(spec, spec.process!, { id: 'order', bundle: '/b', rootfs: '/b/rootfs', initPid: 7, seccomp: sc, consoleSocket: '/tmp/c.sock' })],
   ];
 }
@@ -142,9 +147,12 @@ describe('plan order invariants', () => {
           expect(k.lastIndexOf('sync-cgroup'), msg).toBe(at);
           expect(ops[at]!.stage, msg).toBe('init');
           expect(ops[at]!.args.flags, msg).toBe(cgroupns ? CLONE.CLONE_NEWCGROUP : undefined);
-          // stage 1 announces stage 2's pid, or the runtime could not join it
-          expect(ops.find((o) => o.kind === 'fork-init')!.args.announce, msg).toBe(1);
-          ops.slice(k.indexOf('fork-init') + 1, at).forEach((o) => {
+          // stage 1 announces stage 2's pid, or the runtime could not join it;
+          // a directly spawned init has no stage 1 (the runtime has its pid from the clone)
+          const direct = what === 'create (direct spawn)';
+          if (direct) expect(k.includes('fork-init'), msg).toBe(false);
+          else expect(ops.find((o) => o.kind === 'fork-init')!.args.announce, msg).toBe(1);
+          ops.slice(direct ? k.indexOf('setsid') : k.indexOf('fork-init') + 1, at).forEach((o) => {
             expect(BEFORE_JOIN.has(o.kind), `${o.kind} before sync-cgroup: ${msg}`).toBe(true);
             expect(['cgroup', 'cgroup2'].includes(String(o.args.fstype)), msg).toBe(false);
             expect(o.spec, msg).not.toBe('config-linux.md#cgroups');
