@@ -51,7 +51,7 @@ const NODE_CA = 'node empty.js, with NODE_EXTRA_CA_CERTS';
 // start-up cheaper than a plain `node`'s: timed too, for the record, so that
 // the share of joey's ratio that comes from them is visible. The floor stays
 // the plain `node empty.js` the issue names.
-const JOEY_NODE_FLAGS = ['--no-rehash-snapshot', '--no-sparkplug'];
+const JOEY_NODE_FLAGS = ['--no-rehash-snapshot', '--no-sparkplug', '--regexp-tier-up-ticks=100'];
 const NODE_FLAGS = `node empty.js, with bin/joey's ${JOEY_NODE_FLAGS.join(' ')}`;
 const t0 = Date.now();
 const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();

@@ -19,13 +19,14 @@ dir=${self%/*}
 unset NODE_EXTRA_CA_CERTS
 # --no-rehash-snapshot: keep the snapshot's hash seed instead of drawing one
 # and rehashing the snapshot at every start (~3.5 ms); --no-sparkplug: no
-# baseline compilation a short call never pays back (launcher.c says more).
+# baseline compilation a short call never pays back; --regexp-tier-up-ticks:
+# no regexp compiled to machine code after two runs (launcher.c says more).
 # The bundled CLI (npm run build) loads faster; tsc's output is the fallback.
 entry=$dir/../../dist/cli-bundle/joey.cjs
 [ -f "$entry" ] || entry=$dir/../../dist/cli/index.js
 for node in "$JOEY_NODE" /usr/bin/node /usr/local/bin/node; do
   if [ -n "$node" ] && [ -x "$node" ]; then
-    exec "$node" --no-rehash-snapshot --no-sparkplug "$entry" "$@"
+    exec "$node" --no-rehash-snapshot --no-sparkplug --regexp-tier-up-ticks=100 "$entry" "$@"
   fi
 done
-exec node --no-rehash-snapshot --no-sparkplug "$entry" "$@"
+exec node --no-rehash-snapshot --no-sparkplug --regexp-tier-up-ticks=100 "$entry" "$@"

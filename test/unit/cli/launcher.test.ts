@@ -1,7 +1,8 @@
 /**
  * bin/joey → native/build/joey-launcher (native/launcher/launcher.c): finds
  * the checkout through /proc/self/exe, drops NODE_EXTRA_CA_CERTS, and execs
- * Node ($JOEY_NODE first) with --no-rehash-snapshot --no-sparkplug on
+ * Node ($JOEY_NODE first) with --no-rehash-snapshot --no-sparkplug
+ * --regexp-tier-up-ticks=100 on
  * dist/cli-bundle/joey.cjs with the arguments as given. Needs the build
  * (`npm ci`).
  */
@@ -27,11 +28,11 @@ describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/j
     chmodSync(fake, 0o755);
     const r = spawnSync(JOEY, ['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', ''], { encoding: 'utf8', env: { JOEY_NODE: fake, NODE_EXTRA_CA_CERTS: '/etc/ca.pem', OTHER: 'kept' } });
     expect(r.stderr).toBe('');
-    const [flag1, flag2, entry, ...rest] = r.stdout.split('\n');
-    expect([flag1, flag2]).toEqual(['--no-rehash-snapshot', '--no-sparkplug']);
+    const [flag1, flag2, flag3, entry, ...rest] = r.stdout.split('\n');
+    expect([flag1, flag2, flag3]).toEqual(['--no-rehash-snapshot', '--no-sparkplug', '--regexp-tier-up-ticks=100']);
     // bench/run.mjs times `node empty.js` with the same flags, for the record
     const benchFlags = /const JOEY_NODE_FLAGS = \[([^\]]*)\]/.exec(readFileSync(join(TOP, 'bench', 'run.mjs'), 'utf8'))?.[1];
-    expect(benchFlags).toBe(`'${flag1}', '${flag2}'`);
+    expect(benchFlags).toBe(`'${flag1}', '${flag2}', '${flag3}'`);
     // (the shell fallback of other architectures passes it unnormalized: the same file)
     expect(realpathSync(entry!)).toBe(join(TOP, 'dist', 'cli-bundle', 'joey.cjs'));
     expect(rest).toEqual(['--root', '/x y', 'exec', 'c1', 'sh', '-c', 'a b', '', 'ca=unset other=kept', '']);
@@ -53,7 +54,7 @@ describe.runIf(existsSync(join(TOP, 'native', 'build', 'joey-launcher')))('bin/j
     copyFileSync(join(TOP, 'native', 'build', 'joey-launcher'), launcher);
     chmodSync(launcher, 0o755);
     const fake = join(dir, 'node');
-    writeFileSync(fake, '#!/bin/sh\necho "$3"\n');
+    writeFileSync(fake, '#!/bin/sh\necho "$4"\n');
     chmodSync(fake, 0o755);
     const r = spawnSync(launcher, [], { encoding: 'utf8', env: { JOEY_NODE: fake } });
     expect(r.stdout).toBe(`${join(realpathSync(dir), 'dist', 'cli', 'index.js')}\n`);
