@@ -232,6 +232,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     sendUnlessGone(parentFd, u32(MSG.CGROUP_JOINED));
     step('joined');
     opts.afterJoin?.();
+    step('afterJoin');
   };
   try {
     if (TIMINGS) tJoin0 = process.hrtime.bigint();
