@@ -316,7 +316,8 @@ function takeTimings() {
   // create starts the init before its plan is ready (spawn-init.ts
   // StartedInit): Node's work between the spawn and the handover overlaps the
   // init's start-up and is not the init's part, so it is left out. create
-  // joins stage 2 to the cgroups while it mounts (join0 = join1): what is
+  // joins stage 2 to the cgroups while it mounts (join0 = join1; without a
+  // user or time namespace the init is stage 2 from its spawn): what is
   // left of the join on the init's path is stage 2's wait at sync-cgroup.
   const ms = (a, b) => Number(BigInt(a) - BigInt(b)) / 1e6;
   // The join: Node's, before the plan (exec), or what stage 2 waits for at
@@ -712,7 +713,7 @@ for (const r of rows) {
   const ratio = (n) => f2(n === 'runc' ? r.joeyOverRunc : r.joeyOverCrun);
   md += `| ${r.scenario} | ${cell('joey')} | ${others.map(cell).join(' | ')} | ${others.map(ratio).join(' | ')} | ${f2(r.joeyOverNode)} | ${f1(r.joey?.cpu)} | ${others.map((n) => f1(r[n]?.cpu)).join(' | ')} | ${names.map((n) => f1(r[n]?.maxrss_mb)).join(' / ')} |\n`;
 }
-md += `\n## The C init's part of a start\n\njoey's \`run\` with \`JOEY_TIMINGS\` (src/process/spawn-init.ts): from just before Node spawns joey-init to the init's READY (container set up, waiting to exec), less the time Node spends preparing the plan after the spawn (create starts the init first, so that work overlaps the init's exec and start-up; stage 1 already runs from the plan's first part then) and less stage 2's wait at sync-cgroup for Node's cgroup join (the join the floor does not do; Node's cgroup work runs meanwhile, on the other CPU, and what it takes from the init is counted), paired with bench/floor.c — a single-threaded C starter that spawns a separate init which does what runc does for this config.json minus cgroups and seccomp (performance.md §8.1) — timed the same way (spawn → READY).\n\n`;
+md += `\n## The C init's part of a start\n\njoey's \`run\` with \`JOEY_TIMINGS\` (src/process/spawn-init.ts): from just before Node spawns joey-init to the init's READY (container set up, waiting to exec), less the time Node spends preparing the plan after the spawn (create starts the init first, so that work overlaps the init's exec and start-up: without a user namespace the init is cloned into its pid namespace already and waits for the plan, with one stage 1 runs from the plan's first part meanwhile) and less stage 2's wait at sync-cgroup for Node's cgroup join (the join the floor does not do; Node's cgroup work runs meanwhile, on the other CPU, and what it takes from the init is counted), paired with bench/floor.c — a single-threaded C starter that spawns a separate init which does what runc does for this config.json minus cgroups and seccomp (performance.md §8.1) — timed the same way (spawn → READY).\n\n`;
 md += `| | median ms |\n|---|---|\n| joey spawn → READY | ${f2(init.spawnToReady)} |\n| of which the init waits for Node's cgroup join (at sync-cgroup: create joins stage 2 while it mounts) | ${f2(init.join)} |\n| joey spawn → READY − join | ${f2(init.withoutJoin)} |\n| C floor spawn → READY | ${f2(init.floorReady)} |\n| C floor, whole run (fork → container exited) | ${f2(init.floorWall)} |\n| **ratio (joey − join) / floor** | **${f2(init.ratio)}×** |\n| ratio with the join | ${f2(init.ratioWithJoin)}× |\n`;
 md += `\n## ${SCALE} detached containers (\`run -d\` of \`probe sleep 1000\`, private --root)\n\n`;
 const sc = (n, p) => scale[n]?.[p];
