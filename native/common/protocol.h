@@ -110,6 +110,7 @@ enum field_id {
   F_ATTR_SET = 40,
   F_ATTR_CLR = 41,
   F_ANNOUNCE = 42,
+  F_LATE = 43,
   F_MAX_
 };
 
@@ -126,6 +127,7 @@ enum msg_type {
   MSG_READY = 10,
   MSG_ERROR = 11,
   MSG_CGROUP_JOINED = 12,
+  MSG_SECCOMP_FILTER = 13,
 };
 
 static const char *const op_kind_names[] = {

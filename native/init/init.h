@@ -53,6 +53,7 @@ int sync_send (struct init_ctx *ctx, uint32_t type, const void *payload, size_t 
 int sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err);
 /* The same, returning the payload (malloc'ed, NUL-terminated) in *payload. */
 int sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_error_t *err);
+int sync_expect_bytes (struct init_ctx *ctx, uint32_t want, uint8_t **buf, size_t *len, joey_error_t *err);
 void sync_report_error (struct init_ctx *ctx, uint32_t index, const joey_error_t *err);
 /* Stage 2: read our host pid from stage 1 and send PID, unless stage 1
  * announced it (done once; before any other message of ours and before

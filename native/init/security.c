@@ -130,6 +130,22 @@ op_seccomp (struct init_ctx *ctx, const struct op *op, joey_error_t *err)
   size_t len;
   const uint8_t *bpf = op_bytes (op, F_FILTER, &len);
   unsigned flags = (unsigned) op_u64 (op, F_FLAGS, 0);
+  /* `late`: the runtime sends the filter now (SECCOMP_FILTER: u32 flags, then
+   * the instructions), having looked it up while we mounted. */
+  cleanup_free uint8_t *msg = NULL;
+  if (op_u64 (op, F_LATE, 0))
+    {
+      size_t n;
+      if (sync_expect_bytes (ctx, MSG_SECCOMP_FILTER, &msg, &n, err) < 0)
+        return -1;
+      if (n < 4)
+        return joey_error (err, 0, "seccomp: short SECCOMP_FILTER message");
+      uint32_t f;
+      memcpy (&f, msg + 4, 4);
+      flags = f;
+      bpf = msg + 8;
+      len = n - 4;
+    }
   if (bpf == NULL || len == 0 || len % sizeof (struct sock_filter) != 0 || len / 8 > 0xffff)
     return joey_error (err, 0, "seccomp: bad filter length %zu", len);
   /* The filter bytes live in the plan buffer; copy for alignment. */

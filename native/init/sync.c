@@ -82,8 +82,28 @@ sync_expect (struct init_ctx *ctx, uint32_t want, joey_error_t *err)
 int
 sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_error_t *err)
 {
-  /* The largest payload is the state JSON for hooks; annotations are bounded
-   * by the runtime, and anything larger is refused (MSG_TRUNC). */
+  cleanup_free uint8_t *buf = NULL;
+  size_t len;
+  if (sync_expect_bytes (ctx, want, &buf, &len, err) < 0)
+    return -1;
+  if (payload)
+    {
+      buf[4 + len] = 0;
+      *payload = strdup ((char *) buf + 4);
+      if (*payload == NULL)
+        return joey_error (err, errno, "sync: strdup");
+    }
+  return 0;
+}
+
+/* The next message, which must be `want`: *buf (malloc'd, the caller frees;
+ * the payload at +4, NUL-terminated one past it) and the payload's length. */
+int
+sync_expect_bytes (struct init_ctx *ctx, uint32_t want, uint8_t **out, size_t *len, joey_error_t *err)
+{
+  /* The largest payloads are the state JSON for hooks and a seccomp filter
+   * (at most BPF_MAXINSNS * 8 bytes); annotations are bounded by the
+   * runtime, and anything larger is refused (MSG_TRUNC). */
   size_t cap = 256 * 1024;
   cleanup_free uint8_t *buf = malloc (cap + 1);
   if (buf == NULL)
@@ -105,13 +125,10 @@ sync_expect_payload (struct init_ctx *ctx, uint32_t want, char **payload, joey_e
   /* Out-of-sequence messages are refused, like youki's InitRequestSequence. */
   if (type != want)
     return joey_error (err, 0, "sync: got message %u, expected %u", type, want);
-  if (payload)
-    {
-      buf[n] = 0;
-      *payload = strdup ((char *) buf + 4);
-      if (*payload == NULL)
-        return joey_error (err, errno, "sync: strdup");
-    }
+  buf[n] = 0;
+  *len = (size_t) n - 4;
+  *out = buf;
+  buf = NULL;
   return 0;
 }
 

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openBundle, type Bundle } from '../spec/open.js';
 import type { Spec } from '../spec/types.js';
-import { compile, compileStage1, hasHooks } from '../plan/compile.js';
+import { compile, compileStage1, hasHooks, SYNC_HOOKS } from '../plan/compile.js';
 import type { HostInfo } from '../plan/host.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit, startInit, writeIdMaps, type StartedInit } from '../process/spawn-init.js';
@@ -127,7 +127,12 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
   if (o.consoleSocket && spec.process && !spec.process.terminal) {
     throw new UsageError('--console-socket: process.terminal is false, there is no pty to send (config.md#process)');
   }
-  const seccomp = spec.linux?.seccomp ? await compileSeccompCached(spec.linux.seccomp, g.root) : undefined;
+  // The filter is looked up while stage 2 mounts and sent to it then
+  // (SECCOMP_FILTER), unless the init asks for hooks: their exchange could
+  // meet it on the sync socket.
+  const profile = spec.linux?.seccomp;
+  const later = profile !== undefined && !hasHooks(spec, SYNC_HOOKS);
+  const seccomp = profile && !later ? await compileSeccompCached(profile, g.root) : undefined;
   const dir = makeStateDir(g.root, id);
   const lock = lockDir(dir);
 
@@ -169,7 +174,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
       noPivot: o.noPivot,
       consoleSocket,
       preserveFds: o.preserveFds,
-      seccomp,
+      seccomp: later ? 'later' : seccomp,
       capLast: kernelCapLast(),
       direct,
     });
@@ -184,10 +189,11 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
     };
     const handover = started;
     started = undefined; // spawnInit owns it now, and kills it if anything fails
-    const init = spawnInit(
+    const init = await spawnInit(
       plan,
       {
         preserveFds: o.preserveFds,
+        lateSeccomp: later ? () => compileSeccompCached(profile, g.root) : undefined,
         trace: g.trace !== undefined,
         // While stage 2 mounts, on the other core: the cgroups and their
         // limits, then the join; stage 2 waits for it at sync-cgroup. The

@@ -120,7 +120,7 @@ export async function execInContainer(g: Globals, id: string, o: ExecOptions): P
     for (const w of plan.warnings) g.warn(w);
     const manager = s.cgroup ? await openManager(id, undefined, s.cgroup as CgroupManagerState) : undefined;
     let execPid = 0;
-    const init = spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
+    const init = await spawnInit(plan, { preserveFds: o.preserveFds, beforePlan: (p) => manager?.join(p), trace: g.trace !== undefined }, {
       pid: (p) => {
         execPid = p;
       },

@@ -114,14 +114,26 @@ export function raisableAmbient(caps: { permitted?: readonly string[]; inheritab
   return { raise, skipped };
 }
 
-export function seccompOp(seccomp: CompiledSeccomp): InitOp {
+/**
+ * The filter in the plan, or 'later': create compiles the plan without it and
+ * sends it as MSG.SECCOMP_FILTER once stage 2 is in its cgroups, since the
+ * cache lookup (~1 ms) is then done while stage 2 mounts, not before the spawn.
+ */
+export type PlanSeccomp = CompiledSeccomp | 'later';
+
+export function seccompOp(seccomp: PlanSeccomp): InitOp {
+  if (seccomp === 'later') {
+    return initOp('init', 'seccomp', { late: 1 }, 'linux.seccomp', 'config-linux.md#seccomp', {
+      why: 'the filter comes from the runtime as SECCOMP_FILTER, looked up in its cache while this stage mounts',
+    });
+  }
   return initOp('init', 'seccomp', { filter: seccomp.bpf, flags: seccomp.flags }, 'linux.seccomp', 'config-linux.md#seccomp', {
     why: `${seccomp.ruleCount} rules, ${seccomp.bpf.length / 8} BPF instructions${seccomp.notify ? ', notify fd to the listener' : ''}`,
   });
 }
 
 /** From dropping the bounding set to the last credential change. */
-export function credentialOps(process: Process, seccomp: CompiledSeccomp | undefined, o: CapabilityOptions = {}): InitOp[] {
+export function credentialOps(process: Process, seccomp: PlanSeccomp | undefined, o: CapabilityOptions = {}): InitOp[] {
   const ops: InitOp[] = [];
   checkAmbient(process);
   const unavailable = unavailableCapabilities(process, o.capLast ?? CAP_LAST);
@@ -168,7 +180,7 @@ export function credentialOps(process: Process, seccomp: CompiledSeccomp | undef
 }
 
 /** After credentials: no_new_privs, then (with it) the late seccomp filter. */
-export function lateSecurityOps(process: Process, seccomp: CompiledSeccomp | undefined): InitOp[] {
+export function lateSecurityOps(process: Process, seccomp: PlanSeccomp | undefined): InitOp[] {
   const ops: InitOp[] = [];
   if (process.noNewPrivileges) ops.push(initOp('init', 'no-new-privs', {}, 'process.noNewPrivileges', SPEC));
   if (seccomp && process.noNewPrivileges) ops.push(seccompOp(seccomp));

@@ -15,7 +15,7 @@ import { directSpawn, namespaceOps, type NamespacePlan } from '../linux/namespac
 import { mountOps, rootPropagation } from '../linux/mounts.js';
 import { deviceOps, needsDevSetup } from '../linux/devices.js';
 import { maskedPathOps, readonlyPathOps } from '../linux/masked-paths.js';
-import { credentialOps, lateSecurityOps } from '../linux/capabilities.js';
+import { credentialOps, lateSecurityOps, type PlanSeccomp } from '../linux/capabilities.js';
 import { cpuListMask, hostnameOps, personalityOps, rlimitOps, schedulingOps, sysctlOps } from '../linux/process-attrs.js';
 import { NAMESPACES } from '../linux/flags.js';
 import { initOp, runtimeOp } from './op.js';
@@ -39,7 +39,8 @@ export interface CompileOptions {
   noPivot?: boolean;
   consoleSocket?: string;
   preserveFds?: number;
-  seccomp?: CompiledSeccomp;
+  /** the compiled filter, or 'later': sent as MSG.SECCOMP_FILTER (create without hooks; capabilities.ts PlanSeccomp) */
+  seccomp?: PlanSeccomp;
   cgroup?: CgroupPlan;
   /** /proc/sys/kernel/cap_last_cap; default: the last capability joey knows */
   capLast?: number;
@@ -60,6 +61,8 @@ interface ProcessHost {
 }
 
 const HOOK_SPEC = 'config.md#posix-platform-hooks';
+/** The hooks for which the init asks the runtime (sync-hooks: HOOKS_PLS, then HOOKS_ACK). */
+export const SYNC_HOOKS = ['prestart', 'createRuntime', 'createContainer', 'startContainer'];
 
 /** Whether the config has any hook of these kinds. */
 export function hasHooks(spec: Spec, names: string[]): boolean {
@@ -80,7 +83,7 @@ function initHookOps(spec: Spec, name: 'createContainer' | 'startContainer'): In
   );
 }
 
-function processOps(process: Process, seccomp: CompiledSeccomp | undefined, purpose: 'create' | 'exec', host: ProcessHost): InitOp[] {
+function processOps(process: Process, seccomp: PlanSeccomp | undefined, purpose: 'create' | 'exec', host: ProcessHost): InitOp[] {
   const ops: InitOp[] = [];
   ops.push(...rlimitOps(process));
   if (process.user.umask !== undefined) {
@@ -121,7 +124,7 @@ function processOps(process: Process, seccomp: CompiledSeccomp | undefined, purp
   return ops;
 }
 
-function finalOps(spec: Spec, process: Process, seccomp: CompiledSeccomp | undefined, opts: { preserveFds: number; create: boolean }): InitOp[] {
+function finalOps(spec: Spec, process: Process, seccomp: PlanSeccomp | undefined, opts: { preserveFds: number; create: boolean }): InitOp[] {
   const ops: InitOp[] = [
     initOp('init', 'close-fds', { value: 3 + opts.preserveFds }, '', 'runtime.md#create', {
       security: 'CVE-2024-21626',
@@ -199,6 +202,8 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
   if (!process) throw new UnsupportedError('process: required to create a container (config.md#process)');
   const cloneFlags = directSpawn(spec.linux?.namespaces);
   if (opts.direct && cloneFlags === undefined) throw new Error('compile: direct spawn asked for a config that needs a stage 1');
+  // SECCOMP_FILTER is sent unasked, after CGROUP_JOINED: no other exchange may come between (sync-hooks would)
+  if (opts.seccomp === 'later' && hasHooks(spec, SYNC_HOOKS)) throw new Error('compile: a seccomp filter sent later with hooks that the init asks for');
   const ns = namespaceOps(spec.linux?.namespaces, opts.direct);
   if (!ns.present.has('mount')) {
     throw new UnsupportedError('linux.namespaces: a mount namespace is required to set up the rootfs (config-linux.md#namespaces)');
@@ -258,7 +263,7 @@ export function compile(spec: Spec, opts: CompileOptions): Plan {
       why: 'a missing cwd is created, as runc does (images whose WORKDIR does not exist rely on it); before root.readonly',
     }));
   }
-  if (hasHooks(spec, ['prestart', 'createRuntime', 'createContainer', 'startContainer'])) {
+  if (hasHooks(spec, SYNC_HOOKS)) {
     ops.push(initOp('init', 'sync-hooks', {}, 'hooks', HOOK_SPEC, { why: 'the runtime runs prestart and createRuntime hooks in its namespaces, and sends the state' }));
     ops.push(...runtimeHookOps(spec, 'prestart', 'at sync-hooks, runtime namespaces'), ...runtimeHookOps(spec, 'createRuntime', 'at sync-hooks, runtime namespaces'));
   }

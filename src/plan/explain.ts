@@ -285,7 +285,7 @@ export const INIT_OP_CATALOGUE: Record<InitOpKind, OpExplanation> = {
     spec: 'config-linux.md#seccomp',
     man: ['seccomp(2)', 'seccomp_rule_add(3)', 'bpf(2)'],
     security: 'seccomp / no_new_privs order (security.md row 18): as late as possible with no_new_privs, before the capability drop without it',
-    detail: 'The runtime compiles linux.seccomp to classic BPF with libseccomp; the init only loads it. SCMP_ACT_ERRNO makes a syscall fail with the given errno (chapter 06 denies mkdir); a listenerPath gets the notify fd over SCM_RIGHTS.',
+    detail: 'The runtime compiles linux.seccomp to classic BPF with libseccomp (once per profile, then from its cache); the init only loads it. create sends the filter after the cgroup join, as SECCOMP_FILTER (the op is then marked `late`), so the cache lookup runs while the init mounts; not when the config has hooks the init asks for. SCMP_ACT_ERRNO makes a syscall fail with the given errno (chapter 06 denies mkdir); a listenerPath gets the notify fd over SCM_RIGHTS.',
   },
   'close-fds': {
     title: 'mark every fd above stdio and --preserve-fds close-on-exec',

@@ -128,6 +128,8 @@ export const FIELDS = {
   attr_clr: [41, 'u64'],
   /** for fork-init: stage 1 sends stage 2's pid itself, at once (the runtime joins it to the cgroups while it mounts) */
   announce: [42, 'u64'],
+  /** for seccomp: the filter is not in the plan but comes as MSG.SECCOMP_FILTER (create looks it up while stage 2 mounts) */
+  late: [43, 'u64'],
 } as const satisfies Record<string, readonly [number, FieldType]>;
 export type FieldName = keyof typeof FIELDS;
 
@@ -151,6 +153,10 @@ export type FieldName = keyof typeof FIELDS;
  *                                 <--  CGROUP_JOINED (stage 2 waits for it at
  *                                      sync-cgroup, then unshares its cgroup
  *                                      namespace)
+ *                                 <--  SECCOMP_FILTER {flags u32, struct sock_filter[]}
+ *                                      (create, without hooks: right after
+ *                                      CGROUP_JOINED; the seccomp op marked
+ *                                      `late` waits for it)
  *     HOOKS_PLS                   -->  run prestart + createRuntime hooks
  *                                 <--  HOOKS_ACK
  *     SECCOMP_FD + SCM_RIGHTS     -->  hand the notify fd to linux.seccomp.listenerPath
@@ -173,6 +179,7 @@ export const MSG = {
   READY: 10,
   ERROR: 11,
   CGROUP_JOINED: 12,
+  SECCOMP_FILTER: 13,
 } as const;
 
 /** Plan header flags. */

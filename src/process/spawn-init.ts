@@ -21,6 +21,7 @@ import { MSG, PLAN_FLAGS, type Plan } from '../plan/ops.js';
 import { encodePlan, initOps } from '../plan/encode.js';
 import { describeOp } from '../plan/render.js';
 import { errnoName } from '../linux/errno.js';
+import type { CompiledSeccomp } from '../linux/seccomp.js';
 
 export const INIT_PATH = join(projectRoot(), 'native', 'build', 'joey-init');
 /** the overlay's second, empty lower layer (native/Makefile makes it) */
@@ -79,6 +80,13 @@ export interface SpawnOptions {
    * out (create: the state files), while stage 2 goes on.
    */
   afterJoin?(): void;
+  /**
+   * A plan whose seccomp op is `late` (compile.ts, seccomp 'later'): the
+   * filter, sent as SECCOMP_FILTER right after CGROUP_JOINED. Its lookup runs
+   * while stage 2 mounts, which has more to do before its seccomp op than the
+   * lookup takes. If it throws, the init dies.
+   */
+  lateSeccomp?(): Promise<CompiledSeccomp>;
   trace?: boolean;
   /** how long to wait for the init between messages */
   timeoutMs?: number;
@@ -199,7 +207,7 @@ export function startInit(preserveFds = 0, first?: Plan, trace = false, cloneFla
 }
 
 /** Feed the plan to an init (one startInit made, or a new one), answer its requests, return at READY. */
-export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers, started?: StartedInit): SpawnedInit {
+export async function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers, started?: StartedInit): Promise<SpawnedInit> {
   // The plan is encoded before the init exists: it is pure Node work, and
   // done after the spawn it was the init that waited for it.
   const planMsg = encodePlan(plan, planFlags(opts.trace === true), MSG.PLAN);
@@ -220,7 +228,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   const stage1 = init0.direct ? 0 : pid;
   const barrier = plan.ops.some((op) => op.kind === 'sync-cgroup');
   // Into the cgroups while stage 2 mounts; it waits at sync-cgroup.
-  const join = (p: number) => {
+  const join = async (p: number) => {
     try {
       opts.joinInit?.(p);
     } catch (err) {
@@ -229,8 +237,9 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
       if (!exited(p)) throw err;
     }
     // (stage 2 may have failed before sync-cgroup)
-    sendUnlessGone(parentFd, u32(MSG.CGROUP_JOINED));
+    const on = sendUnlessGone(parentFd, u32(MSG.CGROUP_JOINED));
     step('joined');
+    if (on && opts.lateSeccomp) sendSeccomp(parentFd, await opts.lateSeccomp());
     opts.afterJoin?.();
     step('afterJoin');
   };
@@ -246,8 +255,10 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
     step('afterPlan');
     if (init0.direct) {
       handlers.pid?.(stage2);
-      if (sent && barrier) join(stage2);
+      if (sent && barrier) await join(stage2);
     }
+    // (no join to follow: the filter goes at once)
+    if (sent && !barrier && opts.lateSeccomp) sendSeccomp(parentFd, await opts.lateSeccomp());
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {
@@ -273,7 +284,7 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
           step('pid');
           stage2 = body.readUInt32LE(0);
           handlers.pid?.(stage2);
-          if (barrier) join(stage2);
+          if (barrier) await join(stage2);
           break;
         case MSG.HOOKS_PLS: {
           const state = handlers.hooks?.() ?? '{}';
@@ -344,6 +355,13 @@ export function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHandlers
   } finally {
     a.close(parentFd);
   }
+}
+
+/** SECCOMP_FILTER: u32 flags, then the struct sock_filter[] (native/init/security.c op_seccomp). */
+function sendSeccomp(fd: number, c: CompiledSeccomp): void {
+  const flags = Buffer.alloc(4);
+  flags.writeUInt32LE(c.flags >>> 0);
+  sendUnlessGone(fd, u32(MSG.SECCOMP_FILTER, Buffer.concat([flags, c.bpf])));
 }
 
 /**
