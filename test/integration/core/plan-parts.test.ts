@@ -53,13 +53,13 @@ describe.runIf(isRoot)('a plan in two parts', () => {
     expect(compileStage1(defaultSpec({ args: ['/bin/true'], rootless: true }), opts(a))).toBeUndefined();
   });
 
-  it('stage 2 refuses a whole plan that does not begin with the part stage 1 ran, and nothing is left', () => {
+  it('stage 2 refuses a whole plan that does not begin with the part stage 1 ran, and nothing is left', async () => {
     const [a, b] = stateDirs();
     // the same spec, but stage 1's exec.fifo path differs between the two
     const started = startInit(0, compileStage1(spec, opts(a)));
     let err: unknown;
     try {
-      spawnInit(compile(spec, opts(b)), { timeoutMs: 5000 }, {}, started);
+      await spawnInit(compile(spec, opts(b)), { timeoutMs: 5000 }, {}, started);
     } catch (e) {
       err = e;
     }
@@ -68,7 +68,7 @@ describe.runIf(isRoot)('a plan in two parts', () => {
     expect(initChildren()).toEqual([]);
   });
 
-  it('an init that exits without reading what it was sent resets the socket: its ERROR is still the error', () => {
+  it('an init that exits without reading what it was sent resets the socket: its ERROR is still the error', async () => {
     const [a] = stateDirs();
     const real = startInit(0);
     const sock = addon().socketpair();
@@ -80,21 +80,21 @@ describe.runIf(isRoot)('a plan in two parts', () => {
       addon().close(sock[1]);
     };
     try {
-      expect(() => spawnInit(compile(spec, opts(a)), { timeoutMs: 5000, afterPlan }, {}, { ...real, fd: sock[0] })).toThrow(/^stage 2 failed early \(op 2 /);
+      await expect(spawnInit(compile(spec, opts(a)), { timeoutMs: 5000, afterPlan }, {}, { ...real, fd: sock[0] })).rejects.toThrow(/^stage 2 failed early \(op 2 /);
     } finally {
       addon().close(real.fd);
     }
     expect(initChildren()).toEqual([]);
   });
 
-  it('a stage 1 that fails before the whole plan is sent: its own error', () => {
+  it('a stage 1 that fails before the whole plan is sent: its own error', async () => {
     const [a] = stateDirs();
     const bad = defaultSpec({ args: ['/bin/true'] });
     bad.linux!.namespaces = bad.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/999999999/ns/net' } : n));
     const started = startInit(0, compileStage1(bad, opts(a)));
     // let stage 1 fail and exit first: the send of the whole plan then meets EPIPE
     for (let i = 0; i < 200 && !fs.readFileSync(`/proc/${started.pid}/stat`, 'utf8').includes(') Z'); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    expect(() => spawnInit(compile(bad, opts(a)), { timeoutMs: 5000 }, {}, started)).toThrow(/open namespace `\/proc\/999999999\/ns\/net`/);
+    await expect(spawnInit(compile(bad, opts(a)), { timeoutMs: 5000 }, {}, started)).rejects.toThrow(/open namespace `\/proc\/999999999\/ns\/net`/);
     expect(initChildren()).toEqual([]);
   });
 });

@@ -68,6 +68,21 @@ describe('compile', () => {
     ]);
   });
 
+  it("seccomp 'later': the same op in the same place, marked late, without the filter (create sends it as SECCOMP_FILTER)", () => {
+    const s = defaultSpec({ args: ['/bin/sh'] });
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['unshare'], action: 'SCMP_ACT_ERRNO' }] };
+    const filter = { bpf: Buffer.alloc(16), flags: 4, notify: false, skipped: [], ruleCount: 1 };
+    const now = initOps(s, { ...opts, seccomp: filter });
+    const later = initOps(s, { ...opts, seccomp: 'later' });
+    expect(later.map((o) => o.kind)).toEqual(now.map((o) => o.kind));
+    const op = later.find((o) => o.kind === 'seccomp')!;
+    expect(op.args).toEqual({ late: 1 });
+    expect(now.find((o) => o.kind === 'seccomp')!.args.late).toBeUndefined();
+    // SECCOMP_FILTER comes unasked after CGROUP_JOINED: not with hooks, whose exchange could meet it
+    s.hooks = { prestart: [{ path: '/bin/true' }] };
+    expect(() => compile(s, { ...opts, seccomp: 'later' })).toThrow(/hooks/);
+  });
+
   it('joins the user namespace first and the mount namespace last', () => {
     const s = defaultSpec({ args: ['/bin/sh'] });
     s.linux!.namespaces = [
