@@ -162,27 +162,58 @@ js_read_beneath (napi_env env, napi_callback_info info)
 
 /* writeBeneath(dirfd, path, value, resolve): one write(2) of the whole value,
  * since cgroupfs takes each write as one command (devices.allow, cgroup.procs) */
+static int
+write_all_once (int fd, const char *value)
+{
+  ssize_t n;
+  do
+    n = write (fd, value, strlen (value));
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
+/* writeBeneath(dirfd, path, value | values[], resolve): one open, then one
+ * write(2) per value (cgroupfs takes each write as one command: the device
+ * rules go into devices.allow this way). A failed write throws with
+ * `index`, the value's place in the list. */
 static napi_value
 js_write_beneath (napi_env env, napi_callback_info info)
 {
   napi_value argv[4];
   int dirfd;
   uint64_t resolve;
+  bool is_array = false;
   cleanup_free char *path = NULL;
-  cleanup_free char *value = NULL;
   if (!get_args (env, info, 4, argv) || !arg_dirfd (env, argv[0], "dirfd", &dirfd)
-      || !arg_string (env, argv[1], "path", &path) || !arg_string (env, argv[2], "value", &value)
-      || !arg_resolve (env, argv[3], &resolve))
+      || !arg_string (env, argv[1], "path", &path) || !arg_resolve (env, argv[3], &resolve)
+      || napi_is_array (env, argv[2], &is_array) != napi_ok)
+    return NULL;
+  uint32_t count = 1;
+  if (is_array && napi_get_array_length (env, argv[2], &count) != napi_ok)
     return NULL;
   cleanup_close int fd = open_beneath (dirfd, path, O_WRONLY, resolve);
   if (fd < 0)
     return throw_errno (env, errno, "openat2");
-  ssize_t n;
-  do
-    n = write (fd, value, strlen (value));
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return throw_errno (env, errno, "write");
+  for (uint32_t i = 0; i < count; i++)
+    {
+      napi_value v = argv[2];
+      if (is_array && napi_get_element (env, argv[2], i, &v) != napi_ok)
+        return NULL;
+      cleanup_free char *value = NULL;
+      if (!arg_string (env, v, "value", &value))
+        return NULL;
+      if (write_all_once (fd, value) < 0)
+        {
+          napi_value err = throw_errno (env, errno, "write");
+          napi_value ex, idx;
+          if (napi_get_and_clear_last_exception (env, &ex) == napi_ok && napi_create_uint32 (env, i, &idx) == napi_ok)
+            {
+              napi_set_named_property (env, ex, "index", idx);
+              napi_throw (env, ex);
+            }
+          return err;
+        }
+    }
   return make_undefined (env);
 }
 

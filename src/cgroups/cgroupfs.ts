@@ -102,6 +102,23 @@ export function readFile(d: CgroupDir, file: string): string {
   }
 }
 
+/**
+ * Values written in order through one open of `file`, one write(2) each (the
+ * device rules of devices.allow). A failure names the value and has `index`.
+ */
+export function writeEach(d: CgroupDir, file: string, values: readonly string[]): void {
+  const r = rel(d, file);
+  const fd = mountFd(d.mount, d.magic);
+  try {
+    addon().writeBeneath(fd, r, values, BENEATH);
+  } catch (err) {
+    const index = (err as { index?: number }).index;
+    const e = fail(err, 'write', `${dirPath(d)}/${file}`, undefined, index === undefined ? undefined : values[index]);
+    if (index !== undefined) (e as { index?: number }).index = index;
+    throw e;
+  }
+}
+
 /** One write(2) of the whole value: cgroupfs parses each write as one command. */
 export function writeFile(d: CgroupDir, file: string, value: string): void {
   const r = rel(d, file);

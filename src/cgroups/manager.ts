@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { CgroupError } from '../errors.js';
 import { addon, O_DIRECTORY, O_RDONLY } from '../native/addon.js';
-import { dirPath, exists, mkdirIn, openBeneath, readFile, writeFile, type CgroupDir } from './cgroupfs.js';
+import { dirPath, exists, mkdirIn, openBeneath, readFile, writeEach, writeFile, type CgroupDir } from './cgroupfs.js';
 import { compileDeviceProgram, deviceRulesToV1Writes, DEVICE_PROGRAM_LICENSE, normalizeDeviceRules } from './devices.js';
 import { describeLayout, detectLayout } from './layout.js';
 import { parseCgroupsPath } from './path.js';
@@ -56,6 +56,11 @@ class Manager extends Hierarchies implements CgroupManager {
   private ensure(h: Hierarchy): void {
     const comps = h.dir.rel.split('/');
     const isCpuset = !h.v2 && h.controllers.includes('cpuset');
+    // v1, where the levels above exist (joey/ from an earlier container): the
+    // leaf alone, one mkdir in its parent instead of one per level (an
+    // EEXIST each). A missing level, or v2 (each level hands its controllers
+    // down), takes the walk below.
+    if (!h.v2 && comps.length > 1 && this.ensureLeaf(h, comps, isCpuset)) return;
     // cpuset.cpus and cpuset.mems of the level above, once known: each level's
     // values are its parent's, so the walk reads each file once, not twice.
     let above: Record<string, string> = {};
@@ -81,6 +86,29 @@ class Manager extends Hierarchies implements CgroupManager {
         above = known;
       }
     }
+  }
+
+  /** ensure()'s short way: false when a level above the leaf is missing, or (cpuset) has no cpus or mems; the walk then goes on from there. */
+  private ensureLeaf(h: Hierarchy, comps: string[], isCpuset: boolean): boolean {
+    const parent: CgroupDir = { ...h.dir, rel: comps.slice(0, -1).join('/') };
+    let made: boolean;
+    try {
+      made = mkdirIn(parent, comps[comps.length - 1]!);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return false;
+      throw err;
+    }
+    if (made) this.created.push(`${h.dir.mount}/${h.dir.rel}`);
+    // a new v1 cpuset starts with no cpus and no mems and refuses tasks: the parent's (runc ensureCpusAndMems)
+    if (isCpuset) {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (!made && readFile(h.dir, f).trim() !== '') continue;
+        const v = readFile(parent, f).trim();
+        if (v === '') return false; // the parent has none either: the walk fills each level from the one above
+        writeFile(h.dir, f, v);
+      }
+    }
+    return true;
   }
 
   /** Hand every controller the parent has down to its children; one at a time, failures ignored (runc CreateCgroupPath). */
@@ -183,15 +211,23 @@ class Manager extends Hierarchies implements CgroupManager {
     const rules = normalizeDeviceRules(r.devices);
     const dev = this.v1For('devices');
     if (dev) {
-      for (const w of deviceRulesToV1Writes(rules)) {
+      const writes = deviceRulesToV1Writes(rules);
+      // A run of writes to one file goes through one open (devices.allow
+      // takes a rule per write); after a failed one, the rest one by one.
+      for (let i = 0; i < writes.length; ) {
+        let end = i + 1;
+        while (end < writes.length && writes[end]!.file === writes[i]!.file) end++;
+        const run = writes.slice(i, end);
         try {
-          writeFile(dev.dir, w.file, w.value);
+          writeEach(dev.dir, run[0]!.file, run.map((w) => w.value));
+          i = end;
+          continue;
         } catch (err) {
-          if (this.rootless) {
-            this.warnings.push(`${w.from}: ${(err as Error).message}`);
-            continue;
-          }
-          throw new CgroupError(`${w.from}: ${(err as Error).message}`, { jsonPath: w.from, errno: errnoOf(err), cause: err });
+          const at = i + ((err as { index?: number }).index ?? 0);
+          const w = writes[at]!;
+          if (!this.rootless) throw new CgroupError(`${w.from}: ${(err as Error).message}`, { jsonPath: w.from, errno: errnoOf(err), cause: err });
+          this.warnings.push(`${w.from}: ${(err as Error).message}`);
+          i = at + 1;
         }
       }
       return;

@@ -115,7 +115,8 @@ export interface Addon {
   /** the whole file as UTF-8 text */
   readBeneath(dirfd: number, path: string, resolve: number): string;
   /** one write(2) of the whole value */
-  writeBeneath(dirfd: number, path: string, value: string, resolve: number): void;
+  /** one open, one write(2) per value; a failed write's error has `index` */
+  writeBeneath(dirfd: number, path: string, value: string | readonly string[], resolve: number): void;
   /** mkdirat(name) in `parent` ('' = dirfd itself); false when it existed */
   mkdirBeneath(dirfd: number, parent: string, name: string, mode: number, resolve: number): boolean;
   /** unlinkat(name, AT_REMOVEDIR) in `parent` ('' = dirfd itself) */
