@@ -978,3 +978,22 @@ describe('spawnInit: a clone that shares our memory until its exec, without stop
     expect((await a.waitExit(pid)).code).toBe(127);
   });
 });
+
+describe('writeBeneath with a list: one open, one write(2) per value', () => {
+  it('writes the values in order, each as its own write', () => {
+    const dir = keep(a.openat2(AT_FDCWD, tmp, O_PATH | O_DIRECTORY, 0, 0));
+    fs.writeFileSync(path.join(tmp, 'rules'), '');
+    a.writeBeneath(dir, 'rules', ['a *:* rwm\n', 'c 1:3 rwm\n', 'c 1:5 rwm\n'], RESOLVE_BENEATH);
+    expect(fs.readFileSync(path.join(tmp, 'rules'), 'utf8')).toBe('a *:* rwm\nc 1:3 rwm\nc 1:5 rwm\n');
+  });
+
+  it('a failed write throws with the index of its value; the ones before it were written', () => {
+    // oom_score_adj takes each write as a number: our own value again, then one it refuses
+    const self = keep(a.openat2(AT_FDCWD, '/proc/self', O_PATH | O_DIRECTORY, 0, 0));
+    const mine = fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+    const err = thrown(() => a.writeBeneath(self, 'oom_score_adj', [mine, 'not a number', mine], RESOLVE_BENEATH)) as NodeJS.ErrnoException & { index?: number };
+    expect(err.code).toBe('EINVAL');
+    expect(err.index).toBe(1);
+    expect(fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim()).toBe(mine);
+  });
+});

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCgroupManager, type CgroupManager } from '../../../src/cgroups/manager.js';
 import { detectLayout, type Layout } from '../../../src/cgroups/layout.js';
-import { CGROUP2_SUPER_MAGIC, CGROUP_SUPER_MAGIC, childDirs, exists, mkdirIn, readFile, rmdirIn, type CgroupDir } from '../../../src/cgroups/cgroupfs.js';
+import { CGROUP2_SUPER_MAGIC, CGROUP_SUPER_MAGIC, childDirs, exists, mkdirIn, readFile, rmdirIn, writeFile, type CgroupDir } from '../../../src/cgroups/cgroupfs.js';
 
 const TOP = `joey-test-${process.pid}`;
 const children: ChildProcess[] = [];
@@ -110,6 +110,34 @@ describe('cgroup v1 driver on a hybrid host', () => {
     sleeper.child.kill('SIGKILL');
     await sleeper.done;
     m.destroy();
+  });
+
+  it('a v1 cgroup under parents that exist is made alone (one mkdir), takes the cpus and mems, and delete leaves the parents', () => {
+    const root = v1('cpuset', '');
+    const first = openCgroupManager({ id: 'lf1', cgroupsPath: `/${TOP}/lf-a/lf1`, layout });
+    first.create(); // the walk: lf-a is new
+    const m = openCgroupManager({ id: 'lf2', cgroupsPath: `/${TOP}/lf-a/lf2`, layout });
+    m.create(); // lf-a exists: the leaf alone
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) expect(readFile(v1('cpuset', `${TOP}/lf-a/lf2`), f).trim(), f).toBe(readFile(root, f).trim());
+    expect((m.toJSON() as { created: string[] }).created.every((d) => d.endsWith('/lf-a/lf2'))).toBe(true);
+    m.destroy();
+    expect(exists(v1('cpuset', `${TOP}/lf-a/lf2`))).toBe(false);
+    expect(exists(v1('cpuset', `${TOP}/lf-a/lf1`))).toBe(true);
+    first.destroy();
+    expect(exists(v1('cpuset', `${TOP}/lf-a`))).toBe(false);
+  });
+
+  it('a v1 cpuset parent that has no cpus is filled from above before its new child takes them', () => {
+    const root = v1('cpuset', '');
+    const parent = openCgroupManager({ id: 'ep', cgroupsPath: `/${TOP}/ep`, layout });
+    parent.create();
+    writeFile(v1('cpuset', `${TOP}/ep`), 'cpuset.cpus', '\n'); // emptied (it has no tasks and no children)
+    expect(readFile(v1('cpuset', `${TOP}/ep`), 'cpuset.cpus').trim()).toBe('');
+    const m = openCgroupManager({ id: 'ec', cgroupsPath: `/${TOP}/ep/ec`, layout });
+    m.create();
+    for (const rel of [`${TOP}/ep`, `${TOP}/ep/ec`]) expect(readFile(v1('cpuset', rel), 'cpuset.cpus').trim(), rel).toBe(readFile(root, 'cpuset.cpus').trim());
+    m.destroy();
+    parent.destroy();
   });
 
   it('pids limit 5 makes forks fail', async () => {
