@@ -366,14 +366,17 @@ function sendSeccomp(fd: number, c: CompiledSeccomp): void {
 
 /**
  * Send to the init, or return false if it has failed and gone already: its
- * ERROR is then next in the socket, and says more than EPIPE would.
+ * ERROR is then next in the socket, and says more than EPIPE would. A peer
+ * caught while it closes reports ECONNRESET instead (seen when a directly
+ * spawned init fails before sync-cgroup, as create sends CGROUP_JOINED).
  */
 function sendUnlessGone(fd: number, msg: Buffer): boolean {
   try {
     addon().sendmsg(fd, msg, []);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPIPE' && code !== 'ECONNRESET') throw err;
     return false;
   }
 }

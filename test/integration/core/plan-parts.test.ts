@@ -87,6 +87,29 @@ describe.runIf(isRoot)('a plan in two parts', () => {
     expect(initChildren()).toEqual([]);
   });
 
+  it('a direct init that fails before sync-cgroup: CGROUP_JOINED and the late filter meet ECONNRESET, its ERROR is still the error', async () => {
+    const [a] = stateDirs();
+    const real = startInit(0, undefined, false, 0);
+    const sock = addon().socketpair();
+    // the init's end, played here: it fails and exits with what we sent unread,
+    // so our next sends get ECONNRESET (not EPIPE), and its ERROR waits in the socket
+    const error = Buffer.concat([Buffer.from([11, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('mount failed early\0')]);
+    const afterPlan = () => {
+      addon().sendmsg(sock[1], error, []);
+      addon().close(sock[1]);
+    };
+    const s = defaultSpec({ args: ['/bin/true'] });
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+    const plan = compile(s, { ...opts(a), direct: true, seccomp: 'later' });
+    const lateSeccomp = async () => ({ bpf: Buffer.alloc(8), flags: 0, notify: false, skipped: [], ruleCount: 0 });
+    try {
+      await expect(spawnInit(plan, { timeoutMs: 5000, afterPlan, joinInit: () => {}, lateSeccomp }, {}, { ...real, fd: sock[0] })).rejects.toThrow(/^mount failed early \(op 3 /);
+    } finally {
+      real.abandon();
+    }
+    expect(initChildren()).toEqual([]);
+  });
+
   it('a stage 1 that fails before the whole plan is sent: its own error', async () => {
     const [a] = stateDirs();
     const bad = defaultSpec({ args: ['/bin/true'] });
