@@ -38,7 +38,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "addon.h"
@@ -206,8 +205,19 @@ js_spawn_init (napi_env env, napi_callback_info info)
   if (slot < 0)
     return throw_errno (env, EAGAIN, "spawn: too many children still starting");
 
-  /* the area: header, argv pointers, argv text, fds, tmp; then the stack */
-  size_t meta = sizeof (struct spawn_area) + (nargs + 1) * sizeof (char *) + (size_t) nargs * MAX_ARG_BYTES + 2 * (size_t) nfds * sizeof (int);
+  /* the area: header, argv pointers, fds, tmp, then argv's text packed
+   * (one page for a usual spawn: each page touched is a fault); then the stack */
+  size_t text_len = 0;
+  for (uint32_t i = 0; i < nargs; i++)
+    {
+      napi_value v;
+      size_t len = 0;
+      if (napi_get_element (env, argv[1], i, &v) != napi_ok || napi_get_value_string_utf8 (env, v, NULL, 0, &len) != napi_ok
+          || len >= MAX_ARG_BYTES)
+        return throw_type (env, "argv[] must be strings of under %d bytes", MAX_ARG_BYTES);
+      text_len += len + 1;
+    }
+  size_t meta = sizeof (struct spawn_area) + (nargs + 1) * sizeof (char *) + 2 * (size_t) nfds * sizeof (int) + text_len;
   size_t meta_pages = (meta + 4095) & ~(size_t) 4095;
   size_t size = meta_pages + CHILD_STACK;
   struct spawn_area *r = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -217,21 +227,21 @@ js_spawn_init (napi_env env, napi_callback_info info)
   r->execfd = execfd;
   r->nfds = (int) nfds;
   r->argv = (char **) (r + 1);
-  char *text = (char *) (r->argv + nargs + 1);
-  r->fds = (int *) (text + (size_t) nargs * MAX_ARG_BYTES);
+  r->fds = (int *) (r->argv + nargs + 1);
   r->tmp = r->fds + nfds;
+  char *text = (char *) (r->tmp + nfds);
   for (uint32_t i = 0; i < nargs; i++)
     {
       napi_value v;
       size_t len = 0;
-      char *slot_text = text + (size_t) i * MAX_ARG_BYTES;
       if (napi_get_element (env, argv[1], i, &v) != napi_ok
-          || napi_get_value_string_utf8 (env, v, slot_text, MAX_ARG_BYTES, &len) != napi_ok || len >= MAX_ARG_BYTES - 1)
+          || napi_get_value_string_utf8 (env, v, text, (size_t) (((char *) r + meta) - text), &len) != napi_ok)
         {
           munmap (r, size);
-          return throw_type (env, "argv[] must be strings of under %d bytes", MAX_ARG_BYTES - 1);
+          return throw_type (env, "argv[] must be strings");
         }
-      r->argv[i] = slot_text;
+      r->argv[i] = text;
+      text += len + 1;
     }
   r->argv[nargs] = NULL;
   for (uint32_t i = 0; i < nfds; i++)

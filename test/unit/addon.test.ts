@@ -958,8 +958,9 @@ describe('spawnInit: a clone that shares our memory until its exec, without stop
     expect(r.out).toBe('pid 1\n');
   });
 
-  it('refuses any other clone flag (a new user namespace must not share our memory)', () => {
+  it('refuses any other clone flag (a new user namespace must not share our memory), and an argument past 4 KiB', () => {
     expect(thrown(() => a.spawnInit(0, ['x'], [0], 0x10000000)).message).toMatch(/cloneFlags/);
+    expect(thrown(() => a.spawnInit(0, ['x'.repeat(5000)], [0])).message).toMatch(/under 4096 bytes/);
   });
 
   it('reports a failed exec on the sync socket, as an ERROR message the init would send, and exits 127', async () => {
