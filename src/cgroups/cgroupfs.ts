@@ -107,26 +107,25 @@ export function readFile(d: CgroupDir, file: string): string {
  * device rules of devices.allow). A failure names the value and has `index`.
  */
 export function writeEach(d: CgroupDir, file: string, values: readonly string[]): void {
-  const r = rel(d, file);
-  const fd = mountFd(d.mount, d.magic);
-  try {
-    addon().writeBeneath(fd, r, values, BENEATH);
-  } catch (err) {
-    const index = (err as { index?: number }).index;
-    const e = fail(err, 'write', `${dirPath(d)}/${file}`, undefined, index === undefined ? undefined : values[index]);
-    if (index !== undefined) (e as { index?: number }).index = index;
-    throw e;
-  }
+  write(d, file, values);
 }
 
 /** One write(2) of the whole value: cgroupfs parses each write as one command. */
 export function writeFile(d: CgroupDir, file: string, value: string): void {
+  write(d, file, value);
+}
+
+function write(d: CgroupDir, file: string, value: string | readonly string[]): void {
   const r = rel(d, file);
   const fd = mountFd(d.mount, d.magic);
   try {
     addon().writeBeneath(fd, r, value, BENEATH);
   } catch (err) {
-    throw fail(err, 'write', `${dirPath(d)}/${file}`, undefined, value);
+    const index = (err as { index?: number }).index;
+    const v = typeof value === 'string' ? value : index === undefined ? undefined : value[index];
+    const e = fail(err, 'write', `${dirPath(d)}/${file}`, undefined, v);
+    if (index !== undefined && typeof value !== 'string') (e as { index?: number }).index = index;
+    throw e;
   }
 }
 

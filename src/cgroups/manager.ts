@@ -37,6 +37,8 @@ function onlyDevices(r: LinuxResources): boolean {
   return true;
 }
 
+const CPUSET_FILES = ['cpuset.cpus', 'cpuset.mems'];
+
 class Manager extends Hierarchies implements CgroupManager {
   create(): void {
     for (const h of this.hier) {
@@ -72,20 +74,22 @@ class Manager extends Hierarchies implements CgroupManager {
       // a new v1 cpuset starts with no cpus and no mems and refuses tasks: inherit the parent's (runc ensureCpusAndMems).
       // A directory just made needs no look: it is empty, or the parent's copy under cgroup.clone_children,
       // which the same write leaves as it is.
-      if (isCpuset) {
-        const here: CgroupDir = { ...h.dir, rel: comps.slice(0, i + 1).join('/') };
-        const known: Record<string, string> = {};
-        for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-          let v = made ? '' : readFile(here, f).trim();
-          if (v === '') {
-            v = above[f] ?? readFile(parent, f).trim();
-            writeFile(here, f, v || '\n');
-          }
-          known[f] = v;
-        }
-        above = known;
-      }
+      if (isCpuset) above = this.inheritCpuset({ ...h.dir, rel: comps.slice(0, i + 1).join('/') }, parent, made, above);
     }
+  }
+
+  /** A v1 cpuset's cpus and mems: its own, or where empty the level above's (`above` when known, else read), written in. */
+  private inheritCpuset(here: CgroupDir, parent: CgroupDir, made: boolean, above: Record<string, string>): Record<string, string> {
+    const known: Record<string, string> = {};
+    for (const f of CPUSET_FILES) {
+      let v = made ? '' : readFile(here, f).trim();
+      if (v === '') {
+        v = above[f] ?? readFile(parent, f).trim();
+        writeFile(here, f, v || '\n');
+      }
+      known[f] = v;
+    }
+    return known;
   }
 
   /** ensure()'s short way: false when a level above the leaf is missing, or (cpuset) has no cpus or mems; the walk then goes on from there. */
@@ -101,12 +105,9 @@ class Manager extends Hierarchies implements CgroupManager {
     if (made) this.created.push(`${h.dir.mount}/${h.dir.rel}`);
     // a new v1 cpuset starts with no cpus and no mems and refuses tasks: the parent's (runc ensureCpusAndMems)
     if (isCpuset) {
-      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-        if (!made && readFile(h.dir, f).trim() !== '') continue;
-        const v = readFile(parent, f).trim();
-        if (v === '') return false; // the parent has none either: the walk fills each level from the one above
-        writeFile(h.dir, f, v);
-      }
+      const above = Object.fromEntries(CPUSET_FILES.map((f) => [f, readFile(parent, f).trim()]));
+      if (Object.values(above).includes('')) return false; // the parent has none either: the walk fills each level from the one above
+      this.inheritCpuset(h.dir, parent, made, above);
     }
     return true;
   }

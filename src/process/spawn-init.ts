@@ -84,7 +84,8 @@ export interface SpawnOptions {
    * A plan whose seccomp op is `late` (compile.ts, seccomp 'later'): the
    * filter, sent as SECCOMP_FILTER right after CGROUP_JOINED. Its lookup runs
    * while stage 2 mounts, which has more to do before its seccomp op than the
-   * lookup takes. If it throws, the init dies.
+   * lookup takes. If it throws, the init dies. Only for a plan with
+   * sync-cgroup (every create plan has one).
    */
   lateSeccomp?(): Promise<CompiledSeccomp>;
   trace?: boolean;
@@ -227,6 +228,7 @@ export async function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHa
   // once it has said READY or failed (reapInit). None with a direct init.
   const stage1 = init0.direct ? 0 : pid;
   const barrier = plan.ops.some((op) => op.kind === 'sync-cgroup');
+
   // Into the cgroups while stage 2 mounts; it waits at sync-cgroup.
   const join = async (p: number) => {
     try {
@@ -244,6 +246,8 @@ export async function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHa
     step('afterJoin');
   };
   try {
+    // the filter goes right after CGROUP_JOINED: a plan without the barrier would wait for it forever
+    if (opts.lateSeccomp && !barrier) throw new Error('spawnInit: a late seccomp filter needs a plan with sync-cgroup');
     if (TIMINGS) tJoin0 = process.hrtime.bigint();
     opts.beforePlan?.(pid);
     if (TIMINGS) tJoin1 = process.hrtime.bigint();
@@ -257,8 +261,6 @@ export async function spawnInit(plan: Plan, opts: SpawnOptions, handlers: InitHa
       handlers.pid?.(stage2);
       if (sent && barrier) await join(stage2);
     }
-    // (no join to follow: the filter goes at once)
-    if (sent && !barrier && opts.lateSeccomp) sendSeccomp(parentFd, await opts.lateSeccomp());
     const timeout = opts.timeoutMs ?? 60_000;
 
     for (;;) {

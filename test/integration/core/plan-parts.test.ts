@@ -110,6 +110,16 @@ describe.runIf(isRoot)('a plan in two parts', () => {
     expect(initChildren()).toEqual([]);
   });
 
+  it('a late seccomp filter with a plan that has no sync-cgroup is refused, and the init it was given dies', async () => {
+    const [a] = stateDirs();
+    const started = startInit(0, undefined, false, 0);
+    const plan = compile(spec, { ...opts(a), direct: true });
+    const noBarrier = { ...plan, ops: plan.ops.filter((o) => o.kind !== 'sync-cgroup') };
+    const lateSeccomp = async () => ({ bpf: Buffer.alloc(8), flags: 0, notify: false, skipped: [], ruleCount: 0 });
+    await expect(spawnInit(noBarrier, { timeoutMs: 5000, lateSeccomp }, {}, started)).rejects.toThrow(/needs a plan with sync-cgroup/);
+    expect(initChildren()).toEqual([]);
+  });
+
   it('a stage 1 that fails before the whole plan is sent: its own error', async () => {
     const [a] = stateDirs();
     const bad = defaultSpec({ args: ['/bin/true'] });
