@@ -144,7 +144,7 @@ export async function createContainer(g: Globals, idArg: string, o: CreateOption
   // in between (spawn-init.ts, StartedInit).
   let started: StartedInit | undefined;
   try {
-    // Stage 1 opens it first thing: made before the init exists.
+    // The init opens it first thing (its first op, in stage 1 or 2): made before the init exists.
     addon().mkfifoat(AT_FDCWD, join(dir, 'exec.fifo'), 0o622);
     // Without a user or time namespace the init is cloned straight into
     // its pid namespace, as stage 2; otherwise stage 1 runs from its own

@@ -4,8 +4,9 @@
  *
  * Pure: no I/O. What it needs from the host (cgroup layout, the container's
  * cgroup dirs, whether a bind source is a file) comes in `opts.host`, and the
- * seccomp filter comes in compiled. The order of the ops is the order the C
- * init runs them; test/unit/plan/ checks the invariants (pivot before masks,
+ * seccomp filter comes in compiled (or 'later': create sends it after the
+ * join). The order of the ops is the order the C init runs them;
+ * test/unit/plan/ checks the invariants (pivot before masks,
  * seccomp placement, close_range after the last open, chdir then getcwd check).
  */
 import type { Process, Spec } from '../spec/types.js';
